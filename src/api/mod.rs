@@ -1,0 +1,9 @@
+//! Server functions by area: thin public endpoints that authorize, parse, call the server layer and return.
+//! Each has a stable path under `/api/`.
+pub mod account;
+pub mod admin;
+pub mod auth;
+pub mod staff;
+
+#[cfg(feature = "ssr")]
+pub mod guard;

@@ -1,0 +1,13 @@
+//! Domain types and rules. Compiled for both the server and the browser, free of I/O, unit-tested beside the code.
+pub mod email;
+pub mod error;
+pub mod password;
+pub mod role;
+pub mod time;
+pub mod user;
+
+pub use email::Email;
+pub use error::{AppError, FieldError, FieldErrors};
+pub use password::Password;
+pub use role::{Role, Roles};
+pub use user::{CurrentUser, DisplayName, UserId};

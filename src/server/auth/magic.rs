@@ -1,0 +1,68 @@
+//! Magic sign-in links for customers: single use, 15 minutes, stored hashed, mailed through the outbox.
+use crate::domain::{Email, Roles};
+use crate::server::config::Config;
+use crate::server::db::{magic_links, outbox, users, Db, DbResult};
+
+use super::tokens::{hash_token, random_token};
+
+pub const MAGIC_LINK_TTL_MS: i64 = 15 * 60 * 1000;
+
+/// What [`issue`] did; the caller answers the same either way so nobody can probe which emails exist.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Issued {
+    /// A link was created and queued in the outbox.
+    Sent { link: String },
+    /// Team accounts sign in with a password and disabled accounts not at all: no link.
+    Refused,
+}
+
+/// Creates a link for `email` and writes the mail to the outbox in the same transaction.
+pub async fn issue(db: &Db, config: &Config, email: &Email, now: i64) -> DbResult<Issued> {
+    let mut tx = db.begin().await?;
+    if let Some(user) = users::find_by_email(&mut tx, email.as_str()).await? {
+        let team = Roles::parse(&user.roles).map(|r| r.is_team()).unwrap_or(true);
+        if team || user.disabled_at.is_some() {
+            return Ok(Issued::Refused);
+        }
+    }
+    let token = random_token();
+    magic_links::insert(&mut tx, &hash_token(&token), email.as_str(), now, now + MAGIC_LINK_TTL_MS).await?;
+    let link = config.link(&format!("/auth/magic?token={token}"));
+    let body = format!(
+        "Use this link to sign in to the service portal. It works once and expires in 15 minutes.\n\n{link}\n\n\
+         If you did not ask for it, ignore this mail."
+    );
+    let mail = outbox::NewMail { kind: "magic_link", recipient: email.as_str(), subject: "Your sign-in link", body_text: &body };
+    outbox::insert(&mut tx, &mail, now).await?;
+    tx.commit().await?;
+    Ok(Issued::Sent { link })
+}
+
+/// Whether a token could still be redeemed (the landing page; consumes nothing, so mail scanners are harmless).
+pub async fn is_usable(db: &Db, token: &str, now: i64) -> DbResult<bool> {
+    let mut conn = db.acquire().await?;
+    magic_links::is_usable(&mut conn, &hash_token(token), now).await
+}
+
+/// Consumes the link and returns the customer it signs in, creating the account on first use.
+/// `None` for an unknown, used or expired link, or an account that may not sign in this way.
+pub async fn redeem(db: &Db, token: &str, now: i64) -> DbResult<Option<users::UserRow>> {
+    let mut tx = db.begin().await?;
+    let Some(email) = magic_links::consume(&mut tx, &hash_token(token), now).await? else {
+        return Ok(None);
+    };
+    let user = match users::find_by_email(&mut tx, &email).await? {
+        Some(user) => user,
+        None => {
+            let roles = Roles::customer().to_storage();
+            let new = users::NewUser { email: &email, display_name: None, roles: &roles, password_hash: None };
+            users::insert(&mut tx, &new, now).await?
+        }
+    };
+    let team = Roles::parse(&user.roles).map(|r| r.is_team()).unwrap_or(true);
+    if team || user.disabled_at.is_some() {
+        return Ok(None);
+    }
+    tx.commit().await?;
+    Ok(Some(user))
+}

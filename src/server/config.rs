@@ -1,0 +1,84 @@
+//! Configuration from environment variables (and an optional `.env`), documented in the README.
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use url::Url;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `sqlite:…` or `postgres:…`; the backend is chosen from it.
+    pub database_url: String,
+    /// The public URL: used in links and as the only Origin allowed to mutate.
+    pub base_url: Url,
+    pub data_dir: PathBuf,
+    pub site_addr: SocketAddr,
+    /// Demo mode prints magic links to the console (there is no mail delivery yet).
+    pub demo: bool,
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+    /// Attempts allowed per client IP address in one rate-limit window (sign-in, sign-in links).
+    pub rate_limit_per_ip: u32,
+    /// Attempts allowed per email address in one rate-limit window.
+    pub rate_limit_per_email: u32,
+    pub rate_limit_window: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(String);
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parse_var<T: std::str::FromStr>(name: &str, default: T) -> Result<T, ConfigError> {
+    match var(name) {
+        None => Ok(default),
+        Some(raw) => raw.trim().parse().map_err(|_| ConfigError(format!("{name}={raw:?} is not valid"))),
+    }
+}
+
+impl Config {
+    /// Reads the environment. `LEPTOS_SITE_ADDR` comes from cargo-leptos conventions; the rest is ours.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let data_dir = PathBuf::from(var("PORTAL_DATA_DIR").unwrap_or_else(|| "data".into()));
+        let database_url = var("DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("portal.db").display()));
+        let site_addr: SocketAddr = parse_var("LEPTOS_SITE_ADDR", SocketAddr::from(([127, 0, 0, 1], 3000)))?;
+        let base_url = match var("PORTAL_BASE_URL") {
+            Some(raw) => Url::parse(raw.trim()).map_err(|e| ConfigError(format!("PORTAL_BASE_URL: {e}")))?,
+            None => Url::parse(&format!("http://{site_addr}")).expect("a socket address forms a URL"),
+        };
+        if !matches!(base_url.scheme(), "http" | "https") {
+            return Err(ConfigError("PORTAL_BASE_URL must be http or https".into()));
+        }
+        let demo = matches!(var("PORTAL_DEMO").as_deref(), Some("1" | "true" | "yes"));
+        Ok(Self {
+            database_url,
+            base_url,
+            data_dir,
+            site_addr,
+            demo,
+            session_idle: Duration::from_secs(60 * parse_var("PORTAL_SESSION_IDLE_MINUTES", 24 * 60u64)?),
+            session_absolute: Duration::from_secs(3600 * parse_var("PORTAL_SESSION_MAX_HOURS", 14 * 24u64)?),
+            rate_limit_per_ip: parse_var("PORTAL_RATE_LIMIT_PER_IP", 60)?,
+            rate_limit_per_email: parse_var("PORTAL_RATE_LIMIT_PER_EMAIL", 5)?,
+            rate_limit_window: Duration::from_secs(60 * parse_var("PORTAL_RATE_LIMIT_WINDOW_MINUTES", 15u64)?),
+        })
+    }
+
+    /// The origin (`scheme://host[:port]`) every mutating request must come from.
+    pub fn origin(&self) -> String {
+        self.base_url.origin().ascii_serialization()
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.scheme() == "https"
+    }
+
+    /// An absolute link into the portal, e.g. `link("/auth/magic?token=…")`.
+    pub fn link(&self, path_and_query: &str) -> String {
+        format!("{}{}", self.base_url.as_str().trim_end_matches('/'), path_and_query)
+    }
+}

@@ -1,0 +1,156 @@
+//! The database layer: the only place with SQL. One set of queries serves SQLite and PostgreSQL through
+//! sqlx's `Any` driver; placeholders are `$n` (both backends accept them), timestamps are epoch milliseconds,
+//! flags and ids are BIGINT, so the values decode the same on both.
+pub mod events;
+pub mod magic_links;
+pub mod outbox;
+pub mod sessions;
+pub mod users;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyConnection, AnyPool, Executor};
+
+pub type DbResult<T> = Result<T, sqlx::Error>;
+pub type Conn = AnyConnection;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Option<Self> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+/// The connection pool and which backend it talks to. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+    url: String,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// SQLite settings applied to every connection: write-ahead log, enforced foreign keys, waiting (not failing)
+/// on a locked database, and `synchronous=FULL` so a committed request survives a power cut.
+const SQLITE_PRAGMAS: &str =
+    "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = FULL;";
+
+impl Db {
+    /// Connects lazily-failing: the pool is built even when the database is down, so the process starts,
+    /// `/readyz` reports the outage and requests recover by themselves once it is back.
+    pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)
+            .ok_or_else(|| sqlx::Error::Configuration(format!("unsupported database URL scheme: {url}").into()))?;
+        if backend == Backend::Sqlite {
+            create_sqlite_parent_dir(url);
+        }
+        let options = AnyConnectOptions::from_str(url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+            .acquire_timeout(Duration::from_secs(5))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute(SQLITE_PRAGMAS).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_lazy_with(options);
+        Ok(Self { pool, backend, url: url.to_owned() })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Applies the backend's migrations (`migrations/sqlite` or `migrations/postgres`).
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await,
+        }
+    }
+
+    /// A round trip to the database, for `/readyz`.
+    pub async fn ping(&self) -> DbResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
+    }
+
+    pub async fn acquire(&self) -> DbResult<sqlx::pool::PoolConnection<sqlx::Any>> {
+        self.pool.acquire().await
+    }
+
+    pub async fn begin(&self) -> DbResult<sqlx::Transaction<'static, sqlx::Any>> {
+        self.pool.begin().await
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await
+    }
+
+    /// Every table and its columns (name, nullable), sorted: used to prove both migration sets agree.
+    pub async fn schema(&self) -> DbResult<Vec<(String, String, bool)>> {
+        let sql = match self.backend {
+            Backend::Sqlite => {
+                "SELECT m.name, p.name, CASE WHEN p.\"notnull\" = 0 AND p.pk = 0 THEN 1 ELSE 0 END \
+                 FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%' \
+                 ORDER BY m.name, p.name"
+            }
+            Backend::Postgres => {
+                "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT), \
+                 CAST(CASE WHEN is_nullable = 'YES' THEN 1 ELSE 0 END AS BIGINT) \
+                 FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%' \
+                 ORDER BY table_name, column_name"
+            }
+        };
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(sql).fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(|(t, c, n)| (t, c, n == 1)).collect())
+    }
+}
+
+fn create_sqlite_parent_dir(url: &str) {
+    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let path = path.split('?').next().unwrap_or_default();
+    if let Some(parent) = std::path::Path::new(path).parent() {
+        if !parent.as_os_str().is_empty() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+    }
+}
+
+/// True when the error is a unique-constraint violation (e.g. an email already taken), on either backend.
+pub fn is_unique_violation(error: &sqlx::Error) -> bool {
+    error.as_database_error().is_some_and(|e| e.is_unique_violation())
+}
+
+/// True when the error means the database cannot be reached (as opposed to a bad query).
+pub fn is_unavailable(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_))
+}

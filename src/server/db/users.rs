@@ -1,0 +1,119 @@
+//! Users and their roles.
+use sqlx::FromRow;
+
+use super::{Conn, DbResult};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub email: String,
+    pub display_name: Option<String>,
+    pub roles: String,
+    pub password_hash: Option<String>,
+    pub locale: Option<String>,
+    pub disabled_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const COLUMNS: &str = "id, email, display_name, roles, password_hash, locale, disabled_at, created_at, updated_at";
+
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub display_name: Option<&'a str>,
+    pub roles: &'a str,
+    pub password_hash: Option<&'a str>,
+}
+
+/// Inserts a user; a taken email fails with a unique violation (see [`super::is_unique_violation`]).
+pub async fn insert(conn: &mut Conn, user: &NewUser<'_>, now: i64) -> DbResult<UserRow> {
+    sqlx::query_as(&format!(
+        "INSERT INTO users (email, display_name, roles, password_hash, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $5) RETURNING {COLUMNS}"
+    ))
+    .bind(user.email)
+    .bind(user.display_name)
+    .bind(user.roles)
+    .bind(user.password_hash)
+    .bind(now)
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn find_by_email(conn: &mut Conn, email: &str) -> DbResult<Option<UserRow>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE email = $1"))
+        .bind(email)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn find_by_id(conn: &mut Conn, id: i64) -> DbResult<Option<UserRow>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// All users, team first, then by email.
+pub async fn list(conn: &mut Conn) -> DbResult<Vec<UserRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM users ORDER BY CASE WHEN roles = 'customer' THEN 1 ELSE 0 END, email"
+    ))
+    .fetch_all(conn)
+    .await
+}
+
+/// Users that hold `role` and are not disabled.
+pub async fn count_active_with_role(conn: &mut Conn, role: &str) -> DbResult<i64> {
+    // Roles are stored as a sorted comma list; match the role as a whole item.
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE disabled_at IS NULL AND \
+         (roles = $1 OR roles LIKE $2 OR roles LIKE $3 OR roles LIKE $4)",
+    )
+    .bind(role)
+    .bind(format!("{role},%"))
+    .bind(format!("%,{role}"))
+    .bind(format!("%,{role},%"))
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn set_roles(conn: &mut Conn, id: i64, roles: &str, now: i64) -> DbResult<bool> {
+    let done = sqlx::query("UPDATE users SET roles = $1, updated_at = $2 WHERE id = $3")
+        .bind(roles)
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn set_disabled(conn: &mut Conn, id: i64, disabled_at: Option<i64>, now: i64) -> DbResult<bool> {
+    let done = sqlx::query("UPDATE users SET disabled_at = $1, updated_at = $2 WHERE id = $3")
+        .bind(disabled_at)
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn set_password_hash(conn: &mut Conn, id: i64, hash: &str, now: i64) -> DbResult<()> {
+    sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+        .bind(hash)
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+pub async fn set_display_name(conn: &mut Conn, id: i64, name: Option<&str>, now: i64) -> DbResult<()> {
+    sqlx::query("UPDATE users SET display_name = $1, updated_at = $2 WHERE id = $3")
+        .bind(name)
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}

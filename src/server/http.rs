@@ -1,0 +1,104 @@
+//! The axum router: Leptos pages and server functions, SSE, health checks, static files, and the layers
+//! every request passes through.
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{HeaderName, StatusCode};
+use axum::middleware::from_fn_with_state;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use std::future::IntoFuture;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower::ServiceBuilder;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::app::{shell, App};
+
+use super::events::sse;
+use super::security;
+use super::state::AppState;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let leptos_options = state.leptos_options.clone();
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/api/events/{topic}", get(sse::handler))
+        .leptos_routes_with_context(&state, routes, || {}, move || shell(leptos_options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(from_fn_with_state(state.clone(), security::session_layer))
+        .layer(from_fn_with_state(state.clone(), security::origin_layer))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+                    let id = security::request_id(request.headers());
+                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+                }))
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(axum::middleware::from_fn(security::headers_layer))
+                .layer(CompressionLayer::new())
+                .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30))),
+        )
+        .with_state(state)
+}
+
+/// Ready when the database answers; a load balancer stops sending traffic while it does not.
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    match tokio::time::timeout(Duration::from_secs(3), state.db.ping()).await {
+        Ok(Ok(())) => (StatusCode::OK, "ready"),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database timeout"),
+    }
+}
+
+/// Binds and serves until Ctrl-C / SIGTERM, with the background workers beside it.
+pub async fn serve(state: AppState) -> std::io::Result<()> {
+    let addr = state.config.site_addr;
+    state.spawn_background();
+    let app = router(state);
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!("listening on http://{}", listener.local_addr()?);
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(async move {
+            let _ = stop_rx.changed().await;
+        });
+    let mut server = std::pin::pin!(server.into_future());
+    tokio::select! {
+        result = &mut server => return result,
+        _ = shutdown_signal() => {}
+    }
+    tracing::info!("shutting down");
+    let _ = stop_tx.send(true);
+    // Live-event streams never end by themselves; give ordinary requests a moment, then stop.
+    match tokio::time::timeout(Duration::from_secs(5), server).await {
+        Ok(result) => result,
+        Err(_) => Ok(()),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}

@@ -1,0 +1,20 @@
+//! Everything that only exists on the server: configuration, state, the database layer, authentication,
+//! live events and the HTTP router. Compiled only with the `ssr` feature.
+pub mod accounts;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod events;
+pub mod http;
+pub mod security;
+pub mod state;
+
+/// Milliseconds since the Unix epoch: the one time representation stored on both backends.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

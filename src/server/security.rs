@@ -1,0 +1,233 @@
+//! Request-level protections: who is asking (session middleware), the Origin check on every mutation,
+//! security headers, rate limits, and request ids.
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::domain::CurrentUser;
+use crate::server::auth::session::session_id_from_cookies;
+use crate::server::now_ms;
+use crate::server::state::AppState;
+
+/// Who is asking, attached to every request by [`session_layer`].
+#[derive(Clone, Debug, Default)]
+pub struct Auth {
+    pub user: Option<CurrentUser>,
+    /// The raw session id from the cookie, when it names a live session.
+    pub session_id: Option<String>,
+}
+
+/// The request id that tower-http assigned (`x-request-id`), for log lines and opaque error messages.
+pub fn request_id(headers: &HeaderMap) -> String {
+    headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned()
+}
+
+/// Paths that never need the session (static files): they skip the database entirely.
+fn is_static(path: &str) -> bool {
+    path.starts_with("/pkg/") || path == "/favicon.ico" || path.starts_with("/assets/") || path == "/healthz"
+}
+
+/// Resolves the session cookie into an [`Auth`] extension. When the database cannot be reached the request
+/// is answered 503 at once (pages and server functions alike); it recovers as soon as the database does.
+pub async fn session_layer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    if is_static(path) || path == "/readyz" {
+        return next.run(request).await;
+    }
+    let raw = request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(session_id_from_cookies)
+        .map(str::to_owned);
+    let mut auth = Auth::default();
+    if let Some(raw) = raw {
+        match state.sessions.resolve(&raw, now_ms()).await {
+            Ok(Some(user)) => {
+                auth.user = Some(user);
+                auth.session_id = Some(raw);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                let id = request_id(request.headers());
+                tracing::error!(request_id = %id, error = %e, "session lookup failed");
+                return unavailable(&id);
+            }
+        }
+    }
+    request.extensions_mut().insert(auth);
+    next.run(request).await
+}
+
+/// A minimal page for when the database is down; the full app cannot render without it.
+pub fn unavailable(request_id: &str) -> Response {
+    let body = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Service unavailable</title></head>\
+         <body><main><h1>Service temporarily unavailable</h1><p>Please try again in a minute. \
+         Reference: {request_id}</p></main></body></html>"
+    );
+    (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::RETRY_AFTER, "30")], body)
+        .into_response()
+}
+
+/// Whether a request may change state: safe methods always; others only when their `Origin` (or, failing
+/// that, `Referer`) is the portal's own. Leptos server functions do not check this themselves.
+pub fn origin_allowed(method: &Method, headers: &HeaderMap, own_origin: &str) -> bool {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return true;
+    }
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    if let Some(origin) = origin.filter(|o| *o != "null") {
+        return origin == own_origin;
+    }
+    headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| url::Url::parse(r).ok())
+        .is_some_and(|r| r.origin().ascii_serialization() == own_origin)
+}
+
+pub async fn origin_layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if origin_allowed(request.method(), request.headers(), &state.config.origin()) {
+        return next.run(request).await;
+    }
+    tracing::warn!(
+        request_id = %request_id(request.headers()),
+        path = %request.uri().path(),
+        origin = ?request.headers().get(header::ORIGIN),
+        "cross-origin mutation refused"
+    );
+    (StatusCode::FORBIDDEN, "Cross-origin request refused.").into_response()
+}
+
+/// The Content-Security-Policy of pages. Scripts only from this origin plus the one inline hydration
+/// script, which carries the per-response `nonce`; `wasm-unsafe-eval` lets the WebAssembly compile.
+pub fn content_security_policy(nonce: Option<&str>) -> String {
+    let script = match nonce {
+        Some(nonce) => format!("script-src 'self' 'wasm-unsafe-eval' 'nonce-{nonce}'"),
+        None => "script-src 'self' 'wasm-unsafe-eval'".to_owned(),
+    };
+    format!(
+        "default-src 'self'; {script}; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+         font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// Security headers on every response. A page that rendered with a nonce has set its own CSP already.
+pub async fn headers_layer(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        if let Ok(v) = HeaderValue::from_str(&content_security_policy(None)) {
+            headers.insert(header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    headers.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=()"));
+    response
+}
+
+/// The client address: the TCP peer (the portal does not trust forwarding headers by default).
+pub fn client_ip(request_parts: &axum::http::request::Parts) -> IpAddr {
+    request_parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip())
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+}
+
+/// Fixed-window counters per key (an IP address or an email), kept in memory by each instance.
+#[derive(Clone, Debug)]
+pub struct RateLimiter {
+    window: Duration,
+    counters: Arc<Mutex<HashMap<String, (Instant, u32)>>>,
+}
+
+impl RateLimiter {
+    pub fn new(window: Duration) -> Self {
+        Self { window, counters: Arc::default() }
+    }
+
+    /// Counts one attempt for `key`; `Err(seconds)` to wait when `limit` attempts were already made.
+    pub fn hit(&self, key: &str, limit: u32) -> Result<(), u64> {
+        self.hit_at(key, limit, Instant::now())
+    }
+
+    fn hit_at(&self, key: &str, limit: u32, now: Instant) -> Result<(), u64> {
+        let mut counters = self.counters.lock().unwrap_or_else(|e| e.into_inner());
+        if counters.len() > 100_000 {
+            let window = self.window;
+            counters.retain(|_, (start, _)| now.duration_since(*start) < window);
+        }
+        let entry = counters.entry(key.to_owned()).or_insert((now, 0));
+        if now.duration_since(entry.0) >= self.window {
+            *entry = (now, 0);
+        }
+        if entry.1 >= limit {
+            let wait = self.window.saturating_sub(now.duration_since(entry.0));
+            return Err(wait.as_secs().max(1));
+        }
+        entry.1 += 1;
+        Ok(())
+    }
+}
+
+/// Empty body helper for middleware that must build a response from scratch.
+pub fn empty(status: StatusCode) -> Response {
+    Response::builder().status(status).body(Body::empty()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.insert(*k, HeaderValue::from_str(v).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn origin_rules() {
+        let own = "http://127.0.0.1:3000";
+        assert!(origin_allowed(&Method::GET, &headers(&[]), own));
+        assert!(origin_allowed(&Method::POST, &headers(&[("origin", own)]), own));
+        assert!(!origin_allowed(&Method::POST, &headers(&[("origin", "http://evil.example")]), own));
+        assert!(!origin_allowed(&Method::POST, &headers(&[]), own));
+        assert!(origin_allowed(&Method::POST, &headers(&[("referer", "http://127.0.0.1:3000/sign-in?x=1")]), own));
+        assert!(!origin_allowed(&Method::POST, &headers(&[("referer", "http://127.0.0.1:3001/")]), own));
+        assert!(!origin_allowed(&Method::DELETE, &headers(&[("origin", "null")]), own));
+    }
+
+    #[test]
+    fn rate_limiter_windows() {
+        let limiter = RateLimiter::new(Duration::from_secs(60));
+        let t0 = Instant::now();
+        assert!(limiter.hit_at("k", 2, t0).is_ok());
+        assert!(limiter.hit_at("k", 2, t0).is_ok());
+        assert_eq!(limiter.hit_at("k", 2, t0 + Duration::from_secs(10)), Err(50));
+        assert!(limiter.hit_at("other", 2, t0).is_ok());
+        assert!(limiter.hit_at("k", 2, t0 + Duration::from_secs(61)).is_ok());
+    }
+
+    #[test]
+    fn csp_allows_wasm_and_the_nonce_only() {
+        let csp = content_security_policy(Some("abc"));
+        assert!(csp.contains("'wasm-unsafe-eval'"));
+        assert!(csp.contains("'nonce-abc'"));
+        assert!(csp.contains("frame-ancestors 'none'"));
+        assert!(!csp.contains("unsafe-inline"));
+    }
+}

@@ -1,0 +1,69 @@
+//! Application state, built once at start and handed to handlers (axum state) and server functions (context).
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+use super::auth::Sessions;
+use super::config::Config;
+use super::db::{Backend, Db};
+use super::events::EventBus;
+use super::security::RateLimiter;
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub bus: EventBus,
+    pub sessions: Sessions,
+    pub limiter: RateLimiter,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+impl AppState {
+    pub fn new(config: Config, leptos_options: LeptosOptions, db: Db) -> Self {
+        let sessions =
+            Sessions::new(db.clone(), config.session_idle, config.session_absolute, config.secure_cookies());
+        Self {
+            leptos_options,
+            bus: EventBus::new(db.backend()),
+            limiter: RateLimiter::new(config.rate_limit_window),
+            config: Arc::new(config),
+            db,
+            sessions,
+        }
+    }
+
+    /// Background work that runs beside the server: the PostgreSQL event listener and periodic clean-up.
+    pub fn spawn_background(&self) {
+        if self.db.backend() == Backend::Postgres {
+            tokio::spawn(self.bus.clone().run_pg_listener(self.db.clone()));
+        }
+        let db = self.db.clone();
+        let idle = self.config.session_idle.as_millis() as i64;
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                tick.tick().await;
+                if let Err(e) = purge_expired(&db, idle).await {
+                    tracing::warn!(error = %e, "purging expired sessions and links failed");
+                }
+            }
+        });
+    }
+}
+
+async fn purge_expired(db: &Db, idle_ms: i64) -> Result<(), sqlx::Error> {
+    let now = super::now_ms();
+    let mut conn = db.acquire().await?;
+    let sessions = super::db::sessions::delete_expired(&mut conn, now, idle_ms).await?;
+    let links = super::db::magic_links::delete_expired(&mut conn, now).await?;
+    tracing::debug!(sessions, links, "purged expired sessions and sign-in links");
+    Ok(())
+}

@@ -1,0 +1,105 @@
+//! Turning wire errors into translated, specific messages.
+use leptos::prelude::*;
+
+use crate::domain::{AppError, FieldError, FieldErrors};
+use crate::i18n::*;
+use leptos_i18n::I18nContext;
+
+/// The message for one field's error (a view: messages with numbers interpolate). `field` refines generic codes ("Required" on an email field says
+/// "Enter your email address").
+pub fn field_error_text(i18n: I18nContext<Locale>, field: &str, error: &FieldError) -> AnyView {
+    let text = match error {
+        FieldError::Required if field == "email" => t_string!(i18n, errors.required_email),
+        FieldError::Required => t_string!(i18n, errors.required),
+        FieldError::InvalidEmail => t_string!(i18n, errors.invalid_email),
+        FieldError::TooShort { min } => {
+            let min = *min;
+            return t!(i18n, errors.too_short, min = move || min).into_any();
+        }
+        FieldError::TooLong { max } => {
+            let max = *max;
+            return t!(i18n, errors.too_long, max = move || max).into_any();
+        }
+        FieldError::Mismatch if field == "current_password" => t_string!(i18n, errors.mismatch_current),
+        FieldError::Mismatch => t_string!(i18n, errors.mismatch_confirm),
+        FieldError::InvalidChoice => t_string!(i18n, errors.invalid_choice),
+        FieldError::CustomerWithTeamRole => t_string!(i18n, errors.customer_with_team_role),
+        FieldError::AlreadyTaken => t_string!(i18n, errors.already_taken),
+        FieldError::LastAdmin => t_string!(i18n, errors.last_admin),
+        FieldError::NotYourself => t_string!(i18n, errors.not_yourself),
+    };
+    text.into_any()
+}
+
+/// The message for an error that is not about one field.
+pub fn error_text(i18n: I18nContext<Locale>, error: &AppError) -> AnyView {
+    let text = match error {
+        AppError::Unauthenticated => t_string!(i18n, errors.unauthenticated),
+        AppError::Forbidden => t_string!(i18n, errors.forbidden),
+        AppError::NotFound => t_string!(i18n, errors.not_found),
+        AppError::InvalidCredentials => t_string!(i18n, errors.invalid_credentials),
+        AppError::Invalid(_) => t_string!(i18n, errors.summary_title),
+        AppError::RateLimited { retry_after_secs } => {
+            let minutes = retry_after_secs.div_ceil(60).max(1);
+            return t!(i18n, errors.rate_limited, minutes = move || minutes).into_any();
+        }
+        AppError::LinkExpired => t_string!(i18n, errors.link_expired),
+        AppError::Unavailable { request_id } => {
+            let id = request_id.clone();
+            return t!(i18n, errors.unavailable, id = move || id.clone()).into_any();
+        }
+        AppError::Internal { request_id } => {
+            let id = request_id.clone();
+            return t!(i18n, errors.internal, id = move || id.clone()).into_any();
+        }
+        AppError::Request(_) => t_string!(i18n, errors.request),
+    };
+    text.into_any()
+}
+
+/// An error that is not about a single field, announced to screen readers.
+#[component]
+pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="notice notice-error" role="alert">
+            <p>{move || error_text(i18n, &error)}</p>
+        </div>
+    }
+}
+
+/// The summary at the top of a form: what is wrong, each linking to its field. `ids` maps a field name to
+/// the id of its input.
+#[component]
+pub fn ErrorSummary(errors: FieldErrors, form_id: &'static str) -> impl IntoView {
+    let i18n = use_i18n();
+    let items = errors
+        .0
+        .into_iter()
+        .map(|(field, error)| {
+            let href = format!("#{form_id}-{field}");
+            view! {
+                <li>
+                    <a href=href>{move || field_error_text(i18n, &field, &error)}</a>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="error-summary" role="alert" tabindex="-1">
+            <h2>{t!(i18n, errors.summary_title)}</h2>
+            <ul>{items}</ul>
+        </div>
+    }
+}
+
+/// The error part of an action's result: the summary for field errors, a notice for anything else.
+#[component]
+pub fn FormErrors(error: Signal<Option<AppError>>, form_id: &'static str) -> impl IntoView {
+    move || {
+        error.get().map(|error| match error {
+            AppError::Invalid(errors) => view! { <ErrorSummary errors form_id /> }.into_any(),
+            other => view! { <ErrorNotice error=other /> }.into_any(),
+        })
+    }
+}

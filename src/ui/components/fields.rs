@@ -1,0 +1,88 @@
+//! Form fields with their label, hint and error wired for assistive technology.
+use leptos::prelude::*;
+
+use crate::domain::AppError;
+use crate::i18n::*;
+
+use super::errors::field_error_text;
+
+/// The error of a server action, if its last run failed.
+pub fn action_error<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
+where
+    S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+{
+    Signal::derive(move || action.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned())))
+}
+
+/// A labelled input. The id is `{form_id}-{name}`, which the error summary links to. After a rejected
+/// submission it shows the field's error beside it and keeps what was typed (never for passwords).
+#[component]
+pub fn TextField(
+    form_id: &'static str,
+    name: &'static str,
+    #[prop(into)] label: Signal<String>,
+    #[prop(default = "text")] input_type: &'static str,
+    #[prop(optional)] maxlength: Option<usize>,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional, into)] hint: Option<Signal<String>>,
+    #[prop(optional, into)] value: Option<String>,
+    #[prop(default = false)] required: bool,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let id = format!("{form_id}-{name}");
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let field_error = move || {
+        error.with(|e| e.as_ref().and_then(|e| e.field_errors()).and_then(|f| f.get(name).cloned()))
+    };
+    let kept = move || {
+        if input_type == "password" {
+            return None;
+        }
+        error.with(|e| e.as_ref().and_then(|e| e.field_errors()).and_then(|f| f.value(name).map(str::to_owned)))
+    };
+    let initial = kept().or(value);
+    let has_hint = hint.is_some();
+    let described_by = {
+        let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
+        move || {
+            let mut ids = Vec::new();
+            if has_hint {
+                ids.push(hint_id.clone());
+            }
+            if field_error().is_some() {
+                ids.push(error_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="field" class:field-invalid=move || field_error().is_some()>
+            <label for=id.clone()>{label}</label>
+            {hint.map(|hint| view! { <p class="hint" id=hint_id.clone()>{hint}</p> })}
+            {move || {
+                field_error()
+                    .map(|e| {
+                        view! {
+                            <p class="field-error" id=error_id.clone()>
+                                {field_error_text(i18n, name, &e)}
+                            </p>
+                        }
+                    })
+            }}
+            <input
+                id=id
+                name=name
+                type=input_type
+                maxlength=maxlength
+                autocomplete=autocomplete
+                aria-required=required.then_some("true")
+                value=initial
+                aria-invalid=move || field_error().is_some().then_some("true")
+                aria-describedby=described_by
+            />
+        </div>
+    }
+}

@@ -1,0 +1,78 @@
+use leptos::prelude::*;
+
+use crate::api::auth::SignOut;
+use crate::domain::CurrentUser;
+use crate::i18n::*;
+use crate::ui::session::use_session;
+
+/// Site name, navigation by role, and sign in / sign out.
+#[component]
+pub fn Header() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    view! {
+        <header class="site-header">
+            <a class="brand" href="/">
+                {t!(i18n, site_name)}
+            </a>
+            <nav aria-label=move || t_string!(i18n, nav.label)>
+                <ul>
+                    <li>
+                        <a href="/">{t!(i18n, nav.home)}</a>
+                    </li>
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            match session.0.await {
+                                Ok(Some(user)) => view! { <SignedInLinks user /> }.into_any(),
+                                _ => {
+                                    view! {
+                                        <li>
+                                            <a href="/sign-in">{t!(i18n, nav.sign_in)}</a>
+                                        </li>
+                                    }
+                                        .into_any()
+                                }
+                            }
+                        })}
+                    </Suspense>
+                </ul>
+            </nav>
+        </header>
+    }
+}
+
+#[component]
+fn SignedInLinks(user: CurrentUser) -> impl IntoView {
+    let i18n = use_i18n();
+    let sign_out = ServerAction::<SignOut>::new();
+    view! {
+        <li>
+            <a href="/account">{t!(i18n, nav.account)}</a>
+        </li>
+        {user
+            .is_staff()
+            .then(|| {
+                view! {
+                    <li>
+                        <a href="/staff">{t!(i18n, nav.staff)}</a>
+                    </li>
+                }
+            })}
+        {user
+            .is_admin()
+            .then(|| {
+                view! {
+                    <li>
+                        <a href="/admin/users">{t!(i18n, nav.users)}</a>
+                    </li>
+                }
+            })}
+        <li>
+            <ActionForm action=sign_out attr:class="inline-form">
+                <button type="submit" class="link-button">
+                    {t!(i18n, nav.sign_out)}
+                </button>
+            </ActionForm>
+        </li>
+    }
+}

@@ -1,0 +1,45 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::app::Page;
+use crate::i18n::*;
+use crate::ui::session::use_session;
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <Page>
+            <Title text=move || t_string!(i18n, site_name).to_string() />
+            <h1>{t!(i18n, home.title)}</h1>
+            <p class="lead">{t!(i18n, home.intro)}</p>
+            <Greeting />
+        </Page>
+    }
+}
+
+#[component]
+fn Greeting() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match session.0.await {
+                    Ok(Some(user)) => {
+                        let email = user.email.clone();
+                        view! { <p>{t!(i18n, home.signed_in_as, email = move || email.clone())}</p> }.into_any()
+                    }
+                    _ => {
+                        view! {
+                            <p>
+                                <a href="/sign-in">{t!(i18n, home.sign_in_prompt)}</a>
+                            </p>
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,9 @@
+//! One module per page.
+pub mod account;
+pub mod admin_users;
+pub mod forbidden;
+pub mod home;
+pub mod magic;
+pub mod not_found;
+pub mod sign_in;
+pub mod staff;

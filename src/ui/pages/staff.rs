@@ -1,0 +1,103 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::Deserialize;
+
+use crate::api::staff::staff_activity;
+use crate::app::Page;
+use crate::domain::time::{format_utc, iso8601};
+use crate::i18n::*;
+use leptos_i18n::I18nContext;
+use crate::live::LiveMessage;
+use crate::ui::components::errors::ErrorNotice;
+use crate::ui::session::RequireRole;
+
+#[component]
+pub fn StaffPage() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <Page>
+            <Title text=move || t_string!(i18n, staff.title).to_string() />
+            <RequireRole allowed=|u| u.is_staff() children=|_| view! { <Workspace /> } />
+        </Page>
+    }
+}
+
+/// What account events carry (see `server::accounts::AccountEvent`).
+#[derive(Deserialize, Default)]
+struct AccountPayload {
+    email: String,
+    roles: String,
+    by: Option<String>,
+}
+
+fn describe(i18n: I18nContext<Locale>, message: &LiveMessage) -> AnyView {
+    let p: AccountPayload = serde_json::from_str(&message.payload).unwrap_or_default();
+    let (email, roles, by) = (p.email, p.roles, p.by.unwrap_or_default());
+    let email = move || email.clone();
+    let by = move || by.clone();
+    match message.kind.as_str() {
+        "user.created" => t!(i18n, staff.event_user_created, email).into_any(),
+        "user.roles_changed" => {
+            t!(i18n, staff.event_user_roles_changed, by, email, roles = move || roles.clone()).into_any()
+        }
+        "user.disabled" => t!(i18n, staff.event_user_disabled, by, email).into_any(),
+        "user.enabled" => t!(i18n, staff.event_user_enabled, by, email).into_any(),
+        other => {
+            let kind = other.to_owned();
+            t!(i18n, staff.event_other, kind = move || kind.clone()).into_any()
+        }
+    }
+}
+
+/// The team's activity: the newest entries rendered on the server, then new ones as they happen (SSE).
+#[component]
+fn Workspace() -> impl IntoView {
+    let i18n = use_i18n();
+    let initial = Resource::new(|| (), |_| staff_activity());
+    let live = RwSignal::new(Vec::<LiveMessage>::new());
+    #[cfg(feature = "hydrate")]
+    {
+        let subscription = crate::live::subscribe(crate::live::Topic::Staff, move |message| {
+            live.update(|items| {
+                if !items.iter().any(|m| m.id == message.id) {
+                    items.insert(0, message);
+                }
+            });
+        });
+        on_cleanup(move || drop(subscription));
+    }
+    view! {
+        <h1>{t!(i18n, staff.title)}</h1>
+        <p>{t!(i18n, staff.intro)}</p>
+        <section aria-labelledby="activity-heading">
+            <h2 id="activity-heading">{t!(i18n, staff.activity_heading)}</h2>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match initial.await {
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                        Ok(first) => {
+                            let rows = Signal::derive(move || {
+                                let mut all = live.get();
+                                all.extend(first.iter().filter(|m| !all.iter().any(|l| l.id == m.id)).cloned().collect::<Vec<_>>());
+                                all
+                            });
+                            view! {
+                                <ul class="activity" aria-live="polite">
+                                    <For each=move || rows.get() key=|m| m.id let:message>
+                                        <li>
+                                            <time datetime=iso8601(message.at)>{format_utc(message.at)}</time>
+                                            " "
+                                            <span>{describe(i18n, &message)}</span>
+                                        </li>
+                                    </For>
+                                </ul>
+                                {move || rows.with(Vec::is_empty).then(|| view! { <p>{t!(i18n, staff.no_activity)}</p> })}
+                            }
+                                .into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
