@@ -1,0 +1,211 @@
+//! Test harness: a fresh database per test on SQLite (a temp file) or PostgreSQL (a database created on the
+//! server named by TEST_DATABASE_URL and dropped afterwards), and an in-process server on a free port.
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::time::Duration;
+
+use futures::FutureExt;
+use portal::server::config::Config;
+use portal::server::db::Db;
+use portal::server::state::AppState;
+use sqlx::Connection;
+
+pub const PG_DEFAULT: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+pub fn pg_admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| PG_DEFAULT.to_owned())
+}
+
+/// A database that exists for one test.
+pub struct TestDb {
+    pub db: Db,
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Dir(tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDb {
+    pub async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("portal.db").display());
+        let db = Db::connect(&url).await.expect("connect sqlite");
+        db.migrate().await.expect("migrate sqlite");
+        Self { db, url, cleanup: Cleanup::Dir(dir) }
+    }
+
+    pub async fn postgres() -> Self {
+        let (url, admin_url, name) = create_pg_database().await;
+        let db = Db::connect(&url).await.expect("connect postgres");
+        db.migrate().await.expect("migrate postgres");
+        Self { db, url, cleanup: Cleanup::Postgres { admin_url, name } }
+    }
+
+    pub async fn cleanup(self) {
+        self.db.close().await;
+        if let Cleanup::Postgres { admin_url, name } = self.cleanup {
+            drop_pg_database(&admin_url, &name).await;
+        }
+    }
+}
+
+/// Creates an empty database and returns (its URL, the admin URL, its name).
+pub async fn create_pg_database() -> (String, String, String) {
+    let admin_url = pg_admin_url();
+    let name = format!("portal_test_{}", uuid_like());
+    let mut conn = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL at {admin_url} is needed for this test (set TEST_DATABASE_URL): {e}"));
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create database");
+    let _ = conn.close().await;
+    let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+    (format!("{base}/{name}"), admin_url, name)
+}
+
+pub async fn drop_pg_database(admin_url: &str, name: &str) {
+    if let Ok(mut conn) = sqlx::PgConnection::connect(admin_url).await {
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
+        let _ = conn.close().await;
+    }
+}
+
+fn uuid_like() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 8];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Runs `body` on a fresh database of the given backend and always cleans up, even when it panics.
+pub async fn with_db<F, Fut>(postgres: bool, body: F)
+where
+    F: FnOnce(Db) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let test_db = if postgres { TestDb::postgres().await } else { TestDb::sqlite().await };
+    let result = AssertUnwindSafe(body(test_db.db.clone())).catch_unwind().await;
+    test_db.cleanup().await;
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+/// Declares one test per backend for a suite function `async fn(Db)`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn sqlite() {
+                    $crate::common::with_db(false, super::$name).await;
+                }
+                #[tokio::test]
+                async fn postgres() {
+                    $crate::common::with_db(true, super::$name).await;
+                }
+            }
+        )*
+    };
+}
+
+pub fn test_config(database_url: &str, addr: SocketAddr) -> Config {
+    Config {
+        database_url: database_url.to_owned(),
+        base_url: url::Url::parse(&format!("http://{addr}")).unwrap(),
+        data_dir: std::env::temp_dir(),
+        site_addr: addr,
+        demo: false,
+        session_idle: Duration::from_secs(3600),
+        session_absolute: Duration::from_secs(24 * 3600),
+        rate_limit_per_ip: 1000,
+        rate_limit_per_email: 5,
+        rate_limit_window: Duration::from_secs(900),
+    }
+}
+
+/// A running in-process server on a free port.
+pub struct TestApp {
+    pub base: String,
+    pub state: AppState,
+    pub test_db: TestDb,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_on(TestDb::sqlite().await).await
+    }
+
+    pub async fn spawn_on(test_db: TestDb) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let config = test_config(&test_db.url, addr);
+        let state = AppState::new(config, portal::server::cli::leptos_options(), test_db.db.clone());
+        let app = portal::server::http::router(state.clone());
+        tokio::spawn(async move {
+            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+        });
+        Self { base: format!("http://{addr}"), state, test_db }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A client that keeps cookies and never follows redirects (tests look at them).
+    pub fn client() -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    /// Calls a server function the way the hydrated app does (URL-encoded form, JSON answer), from this
+    /// portal's own origin.
+    pub async fn call(&self, client: &reqwest::Client, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        client
+            .post(self.url(path))
+            .header("origin", &self.base)
+            .header("accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Creates a user with a password directly through the account service.
+    pub async fn user(&self, email: &str, roles: &str, password: &str) -> i64 {
+        let roles = portal::domain::Roles::parse(roles).unwrap();
+        let email = portal::domain::Email::parse(email).unwrap();
+        let password = portal::domain::Password::parse(password).unwrap();
+        let user = portal::server::accounts::create(
+            &self.state.db,
+            &self.state.bus,
+            &email,
+            &roles,
+            None,
+            Some(password),
+            portal::server::now_ms(),
+        )
+        .await
+        .unwrap();
+        user.id
+    }
+
+    /// A client signed in as a new user with `roles`.
+    pub async fn signed_in(&self, email: &str, roles: &str) -> reqwest::Client {
+        let password = "a-long-test-password";
+        self.user(email, roles, password).await;
+        let client = Self::client();
+        let response = self.call(&client, "/api/auth/sign_in", &[("email", email), ("password", password)]).await;
+        assert_eq!(response.status(), 200, "sign-in of {email}: {:?}", response.text().await);
+        client
+    }
+}
