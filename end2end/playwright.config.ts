@@ -44,7 +44,7 @@ export default defineConfig({
   fullyParallel: false,
   forbidOnly: isCI,
   // `summary` ends the output with a plain `e2e: N passed, N failed, N skipped` line.
-  reporter: isCI ? [['list'], ['line'], ['./reporters/summary.ts']] : [['list'], ['./reporters/summary.ts']],
+  reporter: [['list'], ['./reporters/summary.ts']],
   use: {
     baseURL: process.env.E2E_BASE_URL,
     locale: 'en-GB',

@@ -7,8 +7,8 @@ use leptos_router::{path, SsrMode};
 use crate::i18n::*;
 use crate::ui::layouts::{Footer, Header};
 use crate::ui::pages::{
-    account::AccountPage, admin_users::AdminUsersPage, home::HomePage, magic::MagicLinkPage,
-    not_found::NotFoundPage, sign_in::SignInPage, staff::StaffPage,
+    account::AccountPage, admin_users::AdminUsersPage, home::HomePage, magic::MagicLinkPage, not_found::NotFoundPage,
+    sign_in::SignInPage, staff::StaffPage,
 };
 use crate::ui::session::provide_session;
 

@@ -40,8 +40,7 @@ async fn staff_only_functions_refuse_visitors_401_and_customers_403() {
 async fn the_customer_never_gets_promoted_by_a_customer() {
     let app = TestApp::spawn().await;
     let customer = app.signed_in("cust@example.com", "customer").await;
-    let me: Option<portal::domain::CurrentUser> =
-        app.call(&customer, "/api/auth/me", &[]).await.json().await.unwrap();
+    let me: Option<portal::domain::CurrentUser> = app.call(&customer, "/api/auth/me", &[]).await.json().await.unwrap();
     let me = me.unwrap();
     let id = me.id.to_string();
     app.call(&customer, "/api/admin/users/roles", &[("user_id", &id), ("admin", "on")]).await;
@@ -101,8 +100,9 @@ async fn sign_in_is_rate_limited_per_email_with_429() {
     app.user("target@example.com", "staff", "a-long-test-password").await;
     let client = TestApp::client();
     for _ in 0..5 {
-        let response =
-            app.call(&client, "/api/auth/sign_in", &[("email", "target@example.com"), ("password", "wrong-guess")]).await;
+        let response = app
+            .call(&client, "/api/auth/sign_in", &[("email", "target@example.com"), ("password", "wrong-guess")])
+            .await;
         assert_eq!(response.status(), 400);
         assert_eq!(error_of(response).await, AppError::InvalidCredentials);
     }
@@ -198,7 +198,8 @@ async fn form_posts_without_javascript_redirect_back_with_the_error() {
 #[tokio::test]
 async fn bad_input_is_reported_per_field_and_keeps_the_typed_value() {
     let app = TestApp::spawn().await;
-    let response = app.call(&TestApp::client(), "/api/auth/sign_in", &[("email", "not-an-email"), ("password", "")]).await;
+    let response =
+        app.call(&TestApp::client(), "/api/auth/sign_in", &[("email", "not-an-email"), ("password", "")]).await;
     assert_eq!(response.status(), 400);
     let AppError::Invalid(errors) = error_of(response).await else { panic!("expected field errors") };
     assert_eq!(errors.get("email"), Some(&portal::domain::FieldError::InvalidEmail));
@@ -268,11 +269,13 @@ async fn a_database_outage_answers_503_and_recovers() {
 
     let mut admin = sqlx::PgConnection::connect(&common::pg_admin_url()).await.unwrap();
     sqlx::query(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false")).execute(&mut admin).await.unwrap();
-    sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()")
-        .bind(&name)
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+    )
+    .bind(&name)
+    .execute(&mut admin)
+    .await
+    .unwrap();
     assert_eq!(client.get(app.url("/readyz")).send().await.unwrap().status(), 503);
     let page = client.get(app.url("/account")).send().await.unwrap();
     assert_eq!(page.status(), 503);

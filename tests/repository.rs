@@ -46,16 +46,9 @@ async fn users_create_find_and_unique_email(db: Db) {
     assert!(found.password_hash.as_deref().unwrap().starts_with("$argon2id$"));
     assert_eq!(found.disabled_at, None);
     drop(conn);
-    let again = accounts::create(
-        &db,
-        &bus,
-        &Email::parse("ana@example.com").unwrap(),
-        &Roles::customer(),
-        None,
-        None,
-        NOW,
-    )
-    .await;
+    let again =
+        accounts::create(&db, &bus, &Email::parse("ana@example.com").unwrap(), &Roles::customer(), None, None, NOW)
+            .await;
     assert!(matches!(again, Err(AccountError::EmailTaken)), "{again:?}");
     let mut conn = db.acquire().await.unwrap();
     assert_eq!(users::list(&mut conn).await.unwrap().len(), 1, "nothing half-saved by the rejected insert");

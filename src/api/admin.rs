@@ -59,19 +59,18 @@ pub async fn set_user_roles(
         .into_iter()
         .filter_map(|(checked, role)| checked.map(|_| role))
         .collect();
-    let roles = if team.is_empty() { Roles::customer() } else { Roles::new(team).expect("team roles form a valid set") };
+    let roles =
+        if team.is_empty() { Roles::customer() } else { Roles::new(team).expect("team roles form a valid set") };
     let state = state();
     let result = accounts::set_roles(&state.db, &state.bus, &actor.email, user_id, &roles, now_ms()).await;
-    result.map_err(|e| {
-        match e {
-            accounts::AccountError::NotFound => fail(AppError::NotFound),
-            accounts::AccountError::LastAdmin => {
-                let mut errors = FieldErrors::new();
-                errors.add("roles", FieldError::LastAdmin);
-                fail(AppError::Invalid(errors))
-            }
-            other => super::guard::internal(other),
+    result.map_err(|e| match e {
+        accounts::AccountError::NotFound => fail(AppError::NotFound),
+        accounts::AccountError::LastAdmin => {
+            let mut errors = FieldErrors::new();
+            errors.add("roles", FieldError::LastAdmin);
+            fail(AppError::Invalid(errors))
         }
+        other => super::guard::internal(other),
     })?;
     leptos_axum::redirect("/admin/users?saved=roles");
     Ok(())
@@ -93,13 +92,13 @@ pub async fn set_user_disabled(user_id: UserId, disabled: bool) -> Result<(), Ap
     let state = state();
     let result = accounts::set_disabled(&state.db, &state.bus, &actor.email, user_id, disabled, now_ms()).await;
     result.map_err(|e| match e {
-            accounts::AccountError::NotFound => fail(AppError::NotFound),
-            accounts::AccountError::LastAdmin => {
-                let mut errors = FieldErrors::new();
-                errors.add("disabled", FieldError::LastAdmin);
-                fail(AppError::Invalid(errors))
-            }
-            other => super::guard::internal(other),
+        accounts::AccountError::NotFound => fail(AppError::NotFound),
+        accounts::AccountError::LastAdmin => {
+            let mut errors = FieldErrors::new();
+            errors.add("disabled", FieldError::LastAdmin);
+            fail(AppError::Invalid(errors))
+        }
+        other => super::guard::internal(other),
     })?;
     leptos_axum::redirect("/admin/users?saved=status");
     Ok(())

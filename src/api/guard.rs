@@ -104,7 +104,12 @@ pub fn rate_limit(scope: &str, email: Option<&str>) -> Result<(), AppError> {
 /// A same-site path to go to after signing in; anything else (another host, `//evil`) becomes `/account`.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.chars().any(char::is_control) => {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.starts_with("/\\")
+                && !n.chars().any(char::is_control) =>
+        {
             n.to_owned()
         }
         _ => "/account".to_owned(),

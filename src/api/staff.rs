@@ -13,8 +13,5 @@ pub async fn staff_activity() -> Result<Vec<LiveMessage>, AppError> {
     require(|u| u.is_staff())?;
     let mut conn = state().db.acquire().await.map_err(db_error)?;
     let rows = events::latest(&mut conn, "staff", 20).await.map_err(db_error)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| LiveMessage { id: r.id, kind: r.kind, payload: r.payload, at: r.created_at })
-        .collect())
+    Ok(rows.into_iter().map(|r| LiveMessage { id: r.id, kind: r.kind, payload: r.payload, at: r.created_at }).collect())
 }

@@ -66,9 +66,19 @@ mod tests {
     fn rejects_bad_shapes() {
         assert_eq!(Email::parse(""), Err(FieldError::Required));
         assert_eq!(Email::parse("   "), Err(FieldError::Required));
-        for bad in ["plain", "@example.com", "a@", "a@example", "a@.example.com", "a@example..com", "a b@example.com",
-            "a@exa mple.com", "<a@example.com>", "a@example.com\r\nBcc: x@y.z", "a@b@example.com"]
-        {
+        for bad in [
+            "plain",
+            "@example.com",
+            "a@",
+            "a@example",
+            "a@.example.com",
+            "a@example..com",
+            "a b@example.com",
+            "a@exa mple.com",
+            "<a@example.com>",
+            "a@example.com\r\nBcc: x@y.z",
+            "a@b@example.com",
+        ] {
             assert_eq!(Email::parse(bad), Err(FieldError::InvalidEmail), "{bad:?}");
         }
     }

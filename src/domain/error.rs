@@ -7,8 +7,12 @@ use serde::{Deserialize, Serialize};
 pub enum FieldError {
     Required,
     InvalidEmail,
-    TooShort { min: usize },
-    TooLong { max: usize },
+    TooShort {
+        min: usize,
+    },
+    TooLong {
+        max: usize,
+    },
     Mismatch,
     InvalidChoice,
     /// A role set that mixes customer with a team role.

@@ -74,7 +74,11 @@ pub fn unavailable(request_id: &str) -> Response {
          <body><main><h1>Service temporarily unavailable</h1><p>Please try again in a minute. \
          Reference: {request_id}</p></main></body></html>"
     );
-    (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::RETRY_AFTER, "30")], body)
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::RETRY_AFTER, "30")],
+        body,
+    )
         .into_response()
 }
 

@@ -28,8 +28,7 @@ impl FromRef<AppState> for LeptosOptions {
 
 impl AppState {
     pub fn new(config: Config, leptos_options: LeptosOptions, db: Db) -> Self {
-        let sessions =
-            Sessions::new(db.clone(), config.session_idle, config.session_absolute, config.secure_cookies());
+        let sessions = Sessions::new(db.clone(), config.session_idle, config.session_absolute, config.secure_cookies());
         Self {
             leptos_options,
             bus: EventBus::new(db.backend()),

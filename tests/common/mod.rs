@@ -160,11 +160,7 @@ impl TestApp {
 
     /// A client that keeps cookies and never follows redirects (tests look at them).
     pub fn client() -> reqwest::Client {
-        reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap()
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
     }
 
     /// Calls a server function the way the hydrated app does (URL-encoded form, JSON answer), from this

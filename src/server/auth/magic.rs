@@ -32,7 +32,12 @@ pub async fn issue(db: &Db, config: &Config, email: &Email, now: i64) -> DbResul
         "Use this link to sign in to the service portal. It works once and expires in 15 minutes.\n\n{link}\n\n\
          If you did not ask for it, ignore this mail."
     );
-    let mail = outbox::NewMail { kind: "magic_link", recipient: email.as_str(), subject: "Your sign-in link", body_text: &body };
+    let mail = outbox::NewMail {
+        kind: "magic_link",
+        recipient: email.as_str(),
+        subject: "Your sign-in link",
+        body_text: &body,
+    };
     outbox::insert(&mut tx, &mail, now).await?;
     tx.commit().await?;
     Ok(Issued::Sent { link })

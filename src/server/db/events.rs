@@ -32,14 +32,12 @@ pub async fn by_id(conn: &mut Conn, id: i64) -> DbResult<Option<EventRow>> {
 
 /// Events of `topic` after `after_id`, oldest first.
 pub async fn since(conn: &mut Conn, topic: &str, after_id: i64, limit: i64) -> DbResult<Vec<EventRow>> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM events WHERE topic = $1 AND id > $2 ORDER BY id LIMIT $3"
-    ))
-    .bind(topic)
-    .bind(after_id)
-    .bind(limit)
-    .fetch_all(conn)
-    .await
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM events WHERE topic = $1 AND id > $2 ORDER BY id LIMIT $3"))
+        .bind(topic)
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(conn)
+        .await
 }
 
 /// Events of any topic after `after_id` (the PostgreSQL listener's catch-up after its own reconnect).
@@ -66,10 +64,5 @@ pub async fn max_id(conn: &mut Conn) -> DbResult<i64> {
 
 /// Announces a committed event to every instance listening on PostgreSQL (delivered at commit).
 pub async fn pg_notify(conn: &mut Conn, channel: &str, id: i64) -> DbResult<()> {
-    sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(channel)
-        .bind(id.to_string())
-        .execute(conn)
-        .await
-        .map(|_| ())
+    sqlx::query("SELECT pg_notify($1, $2)").bind(channel).bind(id.to_string()).execute(conn).await.map(|_| ())
 }

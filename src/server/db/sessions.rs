@@ -16,12 +16,14 @@ pub async fn insert(conn: &mut Conn, id_hash: &str, user_id: i64, now: i64, expi
 
 /// The user id of a session that has neither reached its absolute expiry nor been idle longer than `idle_ms`.
 pub async fn find_live(conn: &mut Conn, id_hash: &str, now: i64, idle_ms: i64) -> DbResult<Option<(i64, i64)>> {
-    sqlx::query_as("SELECT user_id, last_seen_at FROM sessions WHERE id_hash = $1 AND expires_at > $2 AND last_seen_at > $3")
-        .bind(id_hash)
-        .bind(now)
-        .bind(now - idle_ms)
-        .fetch_optional(conn)
-        .await
+    sqlx::query_as(
+        "SELECT user_id, last_seen_at FROM sessions WHERE id_hash = $1 AND expires_at > $2 AND last_seen_at > $3",
+    )
+    .bind(id_hash)
+    .bind(now)
+    .bind(now - idle_ms)
+    .fetch_optional(conn)
+    .await
 }
 
 pub async fn touch(conn: &mut Conn, id_hash: &str, now: i64) -> DbResult<()> {

@@ -41,17 +41,11 @@ pub async fn insert(conn: &mut Conn, user: &NewUser<'_>, now: i64) -> DbResult<U
 }
 
 pub async fn find_by_email(conn: &mut Conn, email: &str) -> DbResult<Option<UserRow>> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE email = $1"))
-        .bind(email)
-        .fetch_optional(conn)
-        .await
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE email = $1")).bind(email).fetch_optional(conn).await
 }
 
 pub async fn find_by_id(conn: &mut Conn, id: i64) -> DbResult<Option<UserRow>> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1")).bind(id).fetch_optional(conn).await
 }
 
 /// All users, team first, then by email.

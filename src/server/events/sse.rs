@@ -57,7 +57,9 @@ pub async fn handler(
         .and_then(|v| v.trim().parse().ok())
         .or(query.last_event_id)
         .unwrap_or(0);
-    Sse::new(stream(state, topic.key(), last_id)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response()
+    Sse::new(stream(state, topic.key(), last_id))
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response()
 }
 
 fn to_sse(row: &EventRow) -> Event {

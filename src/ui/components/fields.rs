@@ -34,9 +34,8 @@ pub fn TextField(
     let id = format!("{form_id}-{name}");
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
-    let field_error = move || {
-        error.with(|e| e.as_ref().and_then(|e| e.field_errors()).and_then(|f| f.get(name).cloned()))
-    };
+    let field_error =
+        move || error.with(|e| e.as_ref().and_then(|e| e.field_errors()).and_then(|f| f.get(name).cloned()));
     let kept = move || {
         if input_type == "password" {
             return None;

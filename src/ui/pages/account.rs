@@ -8,10 +8,10 @@ use crate::domain::password::PASSWORD_MAX_LEN;
 use crate::domain::user::DISPLAY_NAME_MAX_LEN;
 use crate::domain::{CurrentUser, Role};
 use crate::i18n::*;
-use leptos_i18n::I18nContext;
 use crate::ui::components::errors::FormErrors;
 use crate::ui::components::fields::{action_error, TextField};
 use crate::ui::session::RequireRole;
+use leptos_i18n::I18nContext;
 
 pub fn role_name(i18n: I18nContext<Locale>, role: Role) -> String {
     match role {

@@ -32,7 +32,9 @@ fn Users() -> impl IntoView {
     let roles_error = action_error(set_roles);
     let disabled_error = action_error(set_disabled);
     let query = use_query_map();
-    let saved = move || query.with(|q| q.get("saved").is_some()) && roles_error.get().is_none() && disabled_error.get().is_none();
+    let saved = move || {
+        query.with(|q| q.get("saved").is_some()) && roles_error.get().is_none() && disabled_error.get().is_none()
+    };
     view! {
         <h1>{t!(i18n, admin.users_title)}</h1>
         <p>{t!(i18n, admin.users_intro)}</p>

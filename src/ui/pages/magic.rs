@@ -14,10 +14,13 @@ use crate::ui::components::fields::action_error;
 pub fn MagicLinkPage() -> impl IntoView {
     let i18n = use_i18n();
     let token = use_query_map().with_untracked(|q| q.get("token")).unwrap_or_default();
-    let usable = Resource::new({
-        let token = token.clone();
-        move || token.clone()
-    }, link_status);
+    let usable = Resource::new(
+        {
+            let token = token.clone();
+            move || token.clone()
+        },
+        link_status,
+    );
     let action = ServerAction::<UseLink>::new();
     let error = action_error(action);
     view! {

@@ -3,10 +3,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::auth::{RequestLink, SignIn};
+use crate::app::Page;
 use crate::domain::email::EMAIL_MAX_LEN;
 use crate::domain::password::PASSWORD_MAX_LEN;
 use crate::i18n::*;
-use crate::app::Page;
 use crate::ui::components::errors::FormErrors;
 use crate::ui::components::fields::{action_error, TextField};
 

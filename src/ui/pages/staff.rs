@@ -6,10 +6,10 @@ use crate::api::staff::staff_activity;
 use crate::app::Page;
 use crate::domain::time::{format_utc, iso8601};
 use crate::i18n::*;
-use leptos_i18n::I18nContext;
 use crate::live::LiveMessage;
 use crate::ui::components::errors::ErrorNotice;
 use crate::ui::session::RequireRole;
+use leptos_i18n::I18nContext;
 
 #[component]
 pub fn StaffPage() -> impl IntoView {
