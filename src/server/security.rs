@@ -5,16 +5,17 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::domain::CurrentUser;
-use crate::server::auth::session::session_id_from_cookies;
+use crate::i18n::{td_string, Locale};
+use crate::server::auth::session::{cookie_value, session_id_from_cookies};
 use crate::server::now_ms;
 use crate::server::state::AppState;
+use leptos_i18n::Locale as _;
 
 /// Who is asking, attached to every request by [`session_layer`].
 #[derive(Clone, Debug, Default)]
@@ -59,7 +60,7 @@ pub async fn session_layer(State(state): State<AppState>, mut request: Request, 
             Err(e) => {
                 let id = request_id(request.headers());
                 tracing::error!(request_id = %id, error = %e, "session lookup failed");
-                return unavailable(&id);
+                return unavailable(request.headers(), &id);
             }
         }
     }
@@ -67,12 +68,36 @@ pub async fn session_layer(State(state): State<AppState>, mut request: Request, 
     next.run(request).await
 }
 
-/// A minimal page for when the database is down; the full app cannot render without it.
-pub fn unavailable(request_id: &str) -> Response {
+/// The visitor's language outside the app (no reactive context): the language cookie, then Accept-Language.
+pub fn request_locale(headers: &HeaderMap) -> Locale {
+    let from_cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|h| cookie_value(h, crate::LOCALE_COOKIE))
+        .and_then(|v| v.parse().ok());
+    let from_header = || {
+        headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(|v| {
+            v.split(',')
+                .filter_map(|tag| tag.split(';').next())
+                .filter_map(|tag| tag.trim().split('-').next())
+                .find_map(|language| language.to_lowercase().parse().ok())
+        })
+    };
+    from_cookie.or_else(from_header).unwrap_or_default()
+}
+
+/// A minimal page for when the database is down (sessions cannot be checked, so the app does not render).
+pub fn unavailable(headers: &HeaderMap, request_id: &str) -> Response {
+    let locale = request_locale(headers);
     let body = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Service unavailable</title></head>\
-         <body><main><h1>Service temporarily unavailable</h1><p>Please try again in a minute. \
-         Reference: {request_id}</p></main></body></html>"
+        "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title></head>\
+         <body><main><h1>{title}</h1><p>{body}</p><p>{reference} {request_id}</p></main></body></html>",
+        lang = locale.as_str(),
+        title = td_string!(locale, outage.title),
+        body = td_string!(locale, outage.body),
+        reference = td_string!(locale, outage.reference),
     );
     (
         StatusCode::SERVICE_UNAVAILABLE,
@@ -109,7 +134,8 @@ pub async fn origin_layer(State(state): State<AppState>, request: Request, next:
         origin = ?request.headers().get(header::ORIGIN),
         "cross-origin mutation refused"
     );
-    (StatusCode::FORBIDDEN, "Cross-origin request refused.").into_response()
+    let message = td_string!(request_locale(request.headers()), outage.cross_origin);
+    (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message).into_response()
 }
 
 /// The Content-Security-Policy of pages. Scripts only from this origin plus the one inline hydration
@@ -186,11 +212,6 @@ impl RateLimiter {
     }
 }
 
-/// Empty body helper for middleware that must build a response from scratch.
-pub fn empty(status: StatusCode) -> Response {
-    Response::builder().status(status).body(Body::empty()).unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,6 +245,17 @@ mod tests {
         assert_eq!(limiter.hit_at("k", 2, t0 + Duration::from_secs(10)), Err(50));
         assert!(limiter.hit_at("other", 2, t0).is_ok());
         assert!(limiter.hit_at("k", 2, t0 + Duration::from_secs(61)).is_ok());
+    }
+
+    #[test]
+    fn locale_from_cookie_then_accept_language() {
+        assert_eq!(request_locale(&headers(&[])), Locale::en);
+        assert_eq!(request_locale(&headers(&[("accept-language", "de-DE, pl-PL;q=0.8")])), Locale::pl);
+        assert_eq!(
+            request_locale(&headers(&[("accept-language", "pl"), ("cookie", "i18n_pref_locale=en")])),
+            Locale::en
+        );
+        assert_eq!(request_locale(&headers(&[("cookie", "a=b; i18n_pref_locale=pl")])), Locale::pl);
     }
 
     #[test]
