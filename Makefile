@@ -5,13 +5,15 @@ export CARGO_TARGET_DIR ?= /var/tmp/portal-target
 # cargo-leptos compiles with this set; setting it for every cargo command keeps one set of build artifacts.
 export LEPTOS_OUTPUT_NAME := portal
 export PATH := $(HOME)/.cargo/bin:$(PATH)
+# Debug and release builds get their own site directory: a server must be served the WASM of its own profile.
 SITE_ROOT := $(CURDIR)/target/site
+RELEASE_SITE_ROOT := $(CURDIR)/target/site-release
 
 .PHONY: run test setup setup-test build-release build-debug fmt-check clippy test-rust test-e2e bench clean
 
 ## Install what is missing, build the release, and serve http://127.0.0.1:3000 on SQLite with demo accounts.
 run: setup build-release
-	LEPTOS_SITE_ROOT=$(SITE_ROOT) $(CARGO_TARGET_DIR)/release/portal serve --demo
+	LEPTOS_SITE_ROOT=$(RELEASE_SITE_ROOT) $(CARGO_TARGET_DIR)/release/portal serve --demo
 
 ## Everything CI runs: formatting, clippy (ssr and hydrate), Rust tests on SQLite and PostgreSQL, Playwright.
 test: setup-test fmt-check clippy build-debug test-rust test-e2e
@@ -23,10 +25,10 @@ setup-test:
 	bash scripts/setup.sh test
 
 build-release:
-	cargo leptos build --release
+	LEPTOS_SITE_ROOT=$(RELEASE_SITE_ROOT) cargo leptos build --release
 
 build-debug:
-	cargo leptos build
+	LEPTOS_SITE_ROOT=$(SITE_ROOT) cargo leptos build
 
 fmt-check:
 	cargo fmt --all -- --check

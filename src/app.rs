@@ -6,6 +6,7 @@ use leptos_router::{path, SsrMode};
 
 use crate::i18n::*;
 use crate::ui::layouts::{Footer, Header};
+use crate::ui::pages::error::ErrorPage;
 use crate::ui::pages::{
     account::AccountPage, admin_users::AdminUsersPage, home::HomePage, magic::MagicLinkPage, not_found::NotFoundPage,
     sign_in::SignInPage, staff::StaffPage,
@@ -72,7 +73,9 @@ pub fn Page(children: Children) -> impl IntoView {
     view! {
         <a class="skip-link" href="#main">{t!(i18n, skip_to_content)}</a>
         <Header />
-        <main id="main" tabindex="-1">{children()}</main>
+        <main id="main" tabindex="-1">
+            <ErrorBoundary fallback=|_| view! { <ErrorPage /> }>{children()}</ErrorBoundary>
+        </main>
         <Footer />
     }
 }

@@ -6,6 +6,7 @@ mod common;
 use std::time::Duration;
 
 use portal::domain::{Email, Password, Roles};
+use portal::i18n::Locale;
 use portal::server::accounts::{self, AccountError};
 use portal::server::auth::magic::{self, Issued, MAGIC_LINK_TTL_MS};
 use portal::server::auth::Sessions;
@@ -122,7 +123,9 @@ fn token_of(link: &str) -> String {
 async fn magic_links_are_single_use_and_expire(db: Db) {
     let config = common::test_config("unused", "127.0.0.1:3000".parse().unwrap());
     let email = Email::parse("new.customer@example.com").unwrap();
-    let Issued::Sent { link } = magic::issue(&db, &config, &email, NOW).await.unwrap() else { panic!("refused") };
+    let Issued::Sent { link } = magic::issue(&db, &config, &email, Locale::en, NOW).await.unwrap() else {
+        panic!("refused")
+    };
     assert!(link.starts_with("http://127.0.0.1:3000/auth/magic?token="));
     let token = token_of(&link);
 
@@ -131,6 +134,7 @@ async fn magic_links_are_single_use_and_expire(db: Db) {
     let mails = outbox::recent_for(&mut conn, email.as_str(), 5).await.unwrap();
     assert_eq!(mails.len(), 1);
     assert!(mails[0].body_text.contains(&link));
+    assert_eq!(mails[0].subject, "Your sign-in link");
     drop(conn);
 
     // Looking does not consume; the first use signs in (creating a customer), the second does nothing.
@@ -143,14 +147,23 @@ async fn magic_links_are_single_use_and_expire(db: Db) {
     assert!(!magic::is_usable(&db, &token, NOW + 5).await.unwrap());
 
     // A second link for the same address signs into the same account.
-    let Issued::Sent { link } = magic::issue(&db, &config, &email, NOW).await.unwrap() else { panic!() };
+    let Issued::Sent { link } = magic::issue(&db, &config, &email, Locale::en, NOW).await.unwrap() else { panic!() };
     assert_eq!(magic::redeem(&db, &token_of(&link), NOW + 1).await.unwrap().unwrap().id, user.id);
 
     // Expiry after 15 minutes.
-    let Issued::Sent { link } = magic::issue(&db, &config, &email, NOW).await.unwrap() else { panic!() };
+    let Issued::Sent { link } = magic::issue(&db, &config, &email, Locale::en, NOW).await.unwrap() else { panic!() };
     let late = token_of(&link);
     assert!(!magic::is_usable(&db, &late, NOW + MAGIC_LINK_TTL_MS).await.unwrap());
     assert!(magic::redeem(&db, &late, NOW + MAGIC_LINK_TTL_MS).await.unwrap().is_none());
+
+    // The mail is written in the visitor's language.
+    let polish = Email::parse("klient@example.com").unwrap();
+    magic::issue(&db, &config, &polish, Locale::pl, NOW).await.unwrap();
+    let mut conn = db.acquire().await.unwrap();
+    let mail = outbox::recent_for(&mut conn, polish.as_str(), 1).await.unwrap().remove(0);
+    assert_eq!(mail.subject, "Twój link do logowania");
+    assert!(mail.body_text.contains("wygasa po 15 minutach"));
+    drop(conn);
 
     // Unknown tokens are nothing.
     assert!(magic::redeem(&db, "forged", NOW).await.unwrap().is_none());
@@ -160,7 +173,7 @@ async fn magic_links_refuse_team_accounts(db: Db) {
     let bus = EventBus::new(db.backend());
     create(&db, &bus, "tech@example.com", "staff").await;
     let config = common::test_config("unused", "127.0.0.1:3000".parse().unwrap());
-    let result = magic::issue(&db, &config, &Email::parse("tech@example.com").unwrap(), NOW).await.unwrap();
+    let result = magic::issue(&db, &config, &Email::parse("tech@example.com").unwrap(), Locale::en, NOW).await.unwrap();
     assert_eq!(result, Issued::Refused);
     let mut conn = db.acquire().await.unwrap();
     assert!(outbox::recent_for(&mut conn, "tech@example.com", 5).await.unwrap().is_empty());

@@ -28,7 +28,7 @@ pub async fn change_password(
     new_password: String,
     confirm_password: String,
 ) -> Result<(), AppError> {
-    use super::guard::{db_error, fail, rate_limit, require_user, state};
+    use super::guard::{account_error, db_error, fail, rate_limit, require_user, state};
     use crate::domain::{FieldError, FieldErrors, Password};
     use crate::server::{accounts, auth::password, db::users, now_ms};
 
@@ -54,7 +54,7 @@ pub async fn change_password(
     }
     errors.into_result().map_err(fail)?;
     let new = new.expect("checked above");
-    accounts::set_password(&state.db, user.id, new, now_ms()).await.map_err(super::guard::internal)?;
+    accounts::set_password(&state.db, user.id, new, now_ms()).await.map_err(|e| account_error(e, "new_password"))?;
     leptos_axum::redirect("/account?saved=password");
     Ok(())
 }

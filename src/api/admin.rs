@@ -50,8 +50,8 @@ pub async fn set_user_roles(
     editor: Option<String>,
     admin: Option<String>,
 ) -> Result<(), AppError> {
-    use super::guard::{fail, require, state};
-    use crate::domain::{FieldError, FieldErrors, Role, Roles};
+    use super::guard::{account_error, require, state};
+    use crate::domain::{Role, Roles};
     use crate::server::{accounts, now_ms};
 
     let actor = require(|u| u.is_admin())?;
@@ -63,15 +63,7 @@ pub async fn set_user_roles(
         if team.is_empty() { Roles::customer() } else { Roles::new(team).expect("team roles form a valid set") };
     let state = state();
     let result = accounts::set_roles(&state.db, &state.bus, &actor.email, user_id, &roles, now_ms()).await;
-    result.map_err(|e| match e {
-        accounts::AccountError::NotFound => fail(AppError::NotFound),
-        accounts::AccountError::LastAdmin => {
-            let mut errors = FieldErrors::new();
-            errors.add("roles", FieldError::LastAdmin);
-            fail(AppError::Invalid(errors))
-        }
-        other => super::guard::internal(other),
-    })?;
+    result.map_err(|e| account_error(e, "roles"))?;
     leptos_axum::redirect("/admin/users?saved=roles");
     Ok(())
 }
@@ -79,27 +71,17 @@ pub async fn set_user_roles(
 /// Disables a user (ending all their sessions at once) or enables them again.
 #[server(prefix = "/api", endpoint = "admin/users/disabled")]
 pub async fn set_user_disabled(user_id: UserId, disabled: bool) -> Result<(), AppError> {
-    use super::guard::{fail, require, state};
-    use crate::domain::{FieldError, FieldErrors};
+    use super::guard::{account_error, invalid, require, state};
+    use crate::domain::FieldError;
     use crate::server::{accounts, now_ms};
 
     let actor = require(|u| u.is_admin())?;
     if disabled && actor.id == user_id {
-        let mut errors = FieldErrors::new();
-        errors.add("disabled", FieldError::NotYourself);
-        return Err(fail(AppError::Invalid(errors)));
+        return Err(invalid("disabled", FieldError::NotYourself));
     }
     let state = state();
     let result = accounts::set_disabled(&state.db, &state.bus, &actor.email, user_id, disabled, now_ms()).await;
-    result.map_err(|e| match e {
-        accounts::AccountError::NotFound => fail(AppError::NotFound),
-        accounts::AccountError::LastAdmin => {
-            let mut errors = FieldErrors::new();
-            errors.add("disabled", FieldError::LastAdmin);
-            fail(AppError::Invalid(errors))
-        }
-        other => super::guard::internal(other),
-    })?;
+    result.map_err(|e| account_error(e, "disabled"))?;
     leptos_axum::redirect("/admin/users?saved=status");
     Ok(())
 }

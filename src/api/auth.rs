@@ -58,7 +58,8 @@ pub async fn request_link(email: String) -> Result<(), AppError> {
     rate_limit("magic_link", Some(email.as_str()))?;
 
     let state = state();
-    match magic::issue(&state.db, &state.config, &email, now_ms()).await.map_err(db_error)? {
+    let locale = crate::server::security::request_locale(&super::guard::parts().headers);
+    match magic::issue(&state.db, &state.config, &email, locale, now_ms()).await.map_err(db_error)? {
         magic::Issued::Sent { link } => {
             tracing::info!("sign-in link queued for an account");
             if state.config.demo {
@@ -117,15 +118,13 @@ pub async fn sign_out() -> Result<(), AppError> {
 /// Remembers the chosen language in the cookie the i18n layer reads (works without JavaScript).
 #[server(prefix = "/api", endpoint = "locale")]
 pub async fn set_locale(locale: String) -> Result<(), AppError> {
-    use super::guard::{fail, set_cookie};
-    use crate::domain::{FieldError, FieldErrors};
+    use super::guard::{invalid, set_cookie};
+    use crate::domain::FieldError;
     use crate::i18n::Locale;
     use leptos_i18n::Locale as _;
 
     let Ok(locale) = locale.parse::<Locale>() else {
-        let mut errors = FieldErrors::new();
-        errors.add("locale", FieldError::InvalidChoice);
-        return Err(fail(AppError::Invalid(errors)));
+        return Err(invalid("locale", FieldError::InvalidChoice));
     };
     set_cookie(&format!("{}={}; Path=/; Max-Age=31536000; SameSite=Lax", crate::LOCALE_COOKIE, locale.as_str()));
     Ok(())

@@ -4,7 +4,8 @@ use axum::http::{header, HeaderValue, StatusCode};
 use leptos::prelude::{expect_context, use_context};
 use leptos_axum::ResponseOptions;
 
-use crate::domain::{AppError, CurrentUser};
+use crate::domain::{AppError, CurrentUser, FieldError, FieldErrors};
+use crate::server::accounts::AccountError;
 use crate::server::security::{request_id, Auth};
 use crate::server::state::AppState;
 
@@ -59,6 +60,23 @@ pub fn db_error(error: sqlx::Error) -> AppError {
         return fail(AppError::Unavailable { request_id: id });
     }
     internal(error)
+}
+
+/// A rejected form with one field's error (HTTP 400).
+pub fn invalid(field: &str, error: FieldError) -> AppError {
+    let mut errors = FieldErrors::new();
+    errors.add(field, error);
+    fail(AppError::Invalid(errors))
+}
+
+/// An account-service refusal as the wire error; `field` is the form field a last-admin refusal belongs to.
+pub fn account_error(error: AccountError, field: &str) -> AppError {
+    match error {
+        AccountError::NotFound => fail(AppError::NotFound),
+        AccountError::LastAdmin => invalid(field, FieldError::LastAdmin),
+        AccountError::EmailTaken => invalid("email", FieldError::AlreadyTaken),
+        AccountError::Db(e) => db_error(e),
+    }
 }
 
 pub fn require_user() -> Result<CurrentUser, AppError> {

@@ -1,5 +1,6 @@
 //! Magic sign-in links for customers: single use, 15 minutes, stored hashed, mailed through the outbox.
 use crate::domain::{Email, Roles};
+use crate::i18n::{td_string, Locale};
 use crate::server::config::Config;
 use crate::server::db::{magic_links, outbox, users, Db, DbResult};
 
@@ -16,8 +17,8 @@ pub enum Issued {
     Refused,
 }
 
-/// Creates a link for `email` and writes the mail to the outbox in the same transaction.
-pub async fn issue(db: &Db, config: &Config, email: &Email, now: i64) -> DbResult<Issued> {
+/// Creates a link for `email` and writes the mail (in `locale`) to the outbox in the same transaction.
+pub async fn issue(db: &Db, config: &Config, email: &Email, locale: Locale, now: i64) -> DbResult<Issued> {
     let mut tx = db.begin().await?;
     if let Some(user) = users::find_by_email(&mut tx, email.as_str()).await? {
         let team = Roles::parse(&user.roles).map(|r| r.is_team()).unwrap_or(true);
@@ -29,15 +30,12 @@ pub async fn issue(db: &Db, config: &Config, email: &Email, now: i64) -> DbResul
     magic_links::insert(&mut tx, &hash_token(&token), email.as_str(), now, now + MAGIC_LINK_TTL_MS).await?;
     let link = config.link(&format!("/auth/magic?token={token}"));
     let body = format!(
-        "Use this link to sign in to the service portal. It works once and expires in 15 minutes.\n\n{link}\n\n\
-         If you did not ask for it, ignore this mail."
+        "{}\n\n{link}\n\n{}",
+        td_string!(locale, mail.magic_link_intro),
+        td_string!(locale, mail.magic_link_ignore)
     );
-    let mail = outbox::NewMail {
-        kind: "magic_link",
-        recipient: email.as_str(),
-        subject: "Your sign-in link",
-        body_text: &body,
-    };
+    let subject = td_string!(locale, mail.magic_link_subject).to_string();
+    let mail = outbox::NewMail { kind: "magic_link", recipient: email.as_str(), subject: &subject, body_text: &body };
     outbox::insert(&mut tx, &mail, now).await?;
     tx.commit().await?;
     Ok(Issued::Sent { link })

@@ -1,6 +1,7 @@
 //! One module per page.
 pub mod account;
 pub mod admin_users;
+pub mod error;
 pub mod forbidden;
 pub mod home;
 pub mod magic;
