@@ -1,6 +1,7 @@
 //! Domain types and rules. Compiled for both the server and the browser, free of I/O, unit-tested beside the code.
 pub mod email;
 pub mod error;
+pub mod job;
 pub mod password;
 pub mod role;
 pub mod time;
