@@ -6,7 +6,8 @@ set -euo pipefail
 
 if [ -n "${TEST_DATABASE_URL:-}" ]; then exec "$@"; fi
 
-if command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432 -U postgres; then
+# The local server counts only if the tests can log in to it the way they will (trust auth as postgres).
+if command -v psql >/dev/null && PGCONNECT_TIMEOUT=3 psql -h 127.0.0.1 -p 5432 -U postgres -w -Atqc 'select 1' postgres >/dev/null 2>&1; then
   export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres"
   exec "$@"
 fi

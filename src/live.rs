@@ -59,10 +59,11 @@ mod browser {
     /// event. The browser's EventSource reconnects by itself and sends `Last-Event-ID`; when it gives up
     /// (the server answered an error), a new one is opened after a pause with `?last_event_id=` so the server
     /// replays what was missed.
-    pub fn subscribe(topic: Topic, on_message: impl Fn(LiveMessage) + 'static) -> Subscription {
+    /// `since`: the newest event the page already shows (the stream resumes after it); `None` starts at now.
+    pub fn subscribe(topic: Topic, since: Option<i64>, on_message: impl Fn(LiveMessage) + 'static) -> Subscription {
         let (stop_tx, stop_rx) = futures::channel::oneshot::channel::<()>();
         spawn_local(async move {
-            let mut last_id: Option<i64> = None;
+            let mut last_id: Option<i64> = since;
             let mut stop = std::pin::pin!(stop_rx);
             let mut delay_ms = 1_000u32;
             loop {

@@ -221,6 +221,9 @@ async fn pages_carry_security_headers_and_status_codes() {
     assert_eq!(headers.get("x-content-type-options").unwrap(), "nosniff");
     assert!(headers.get("referrer-policy").is_some());
     assert!(headers.get("x-request-id").is_some());
+    assert_eq!(headers.get("cache-control").unwrap(), "no-store", "personal pages are not cached");
+    let forged = client.get(app.url("/")).header("x-request-id", "<script>forged</script>").send().await.unwrap();
+    assert_ne!(forged.headers().get("x-request-id").unwrap(), "<script>forged</script>", "the server assigns ids");
     let html = home.text().await.unwrap();
     assert!(html.contains(&format!("nonce=\"{nonce}\"")), "the hydration script carries the nonce");
     assert!(html.contains("How can we help?"));

@@ -116,6 +116,28 @@ async fn disabling_a_user_ends_their_sessions(db: Db) {
     assert!(sessions.resolve(&started.raw_id, NOW + 2).await.unwrap().is_none());
 }
 
+async fn a_new_password_ends_every_session_and_team_roles_need_one(db: Db) {
+    let bus = EventBus::new(db.backend());
+    create(&db, &bus, "boss@example.com", "admin").await;
+    let user = create(&db, &bus, "p@example.com", "customer").await;
+    let sessions = sessions(&db);
+    let (a, b) = (sessions.start(user, None, NOW).await.unwrap(), sessions.start(user, None, NOW).await.unwrap());
+    accounts::set_password(&db, user, Password::parse("another long password").unwrap(), NOW).await.unwrap();
+    assert!(sessions.resolve(&a.raw_id, NOW + 1).await.unwrap().is_none());
+    assert!(sessions.resolve(&b.raw_id, NOW + 1).await.unwrap().is_none());
+
+    // A customer who signs in by link only (no password) cannot be given a team role.
+    let config = common::test_config("unused", "127.0.0.1:3000".parse().unwrap());
+    let email = Email::parse("linkonly@example.com").unwrap();
+    let Issued::Sent { link } = magic::issue(&db, &config, &email, Locale::en, NOW).await.unwrap() else { panic!() };
+    let linked = magic::redeem(&db, &token_of(&link), NOW).await.unwrap().unwrap();
+    let result =
+        accounts::set_roles(&db, &bus, "boss@example.com", linked.id, &Roles::parse("staff").unwrap(), NOW).await;
+    assert!(matches!(result, Err(AccountError::NoPassword)), "{result:?}");
+    let staff = Roles::parse("staff").unwrap();
+    accounts::set_roles(&db, &bus, "boss@example.com", user, &staff, NOW).await.expect("has a password now");
+}
+
 fn token_of(link: &str) -> String {
     link.split("token=").nth(1).unwrap().to_owned()
 }
@@ -182,14 +204,16 @@ async fn magic_links_refuse_team_accounts(db: Db) {
 async fn events_replay_and_rollback(db: Db) {
     let bus = EventBus::new(db.backend());
     let mut rx = bus.subscribe();
-    let mut ids = Vec::new();
+    let runner = tokio::spawn(bus.clone().run(db.clone()));
+    // The runner starts from the newest event; give it a moment to read where that is.
+    tokio::time::sleep(Duration::from_millis(200)).await;
     for n in 0..3 {
         let mut tx = db.begin().await.unwrap();
         let pending = bus.append(&mut tx, "staff", "test.event", &serde_json::json!({ "n": n }), NOW).await.unwrap();
         tx.commit().await.unwrap();
         bus.announce(pending);
     }
-    // A rolled-back change leaves no event.
+    // A rolled-back change leaves no event and announces nothing.
     {
         let mut tx = db.begin().await.unwrap();
         let pending = bus.append(&mut tx, "staff", "test.rolled_back", &1, NOW).await.unwrap();
@@ -199,30 +223,64 @@ async fn events_replay_and_rollback(db: Db) {
     let mut conn = db.acquire().await.unwrap();
     let all = portal::server::db::events::since(&mut conn, "staff", 0, 100).await.unwrap();
     assert_eq!(all.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["test.event"; 3]);
-    ids.extend(all.iter().map(|e| e.id));
+    let ids: Vec<i64> = all.iter().map(|e| e.id).collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]));
     let after_first = portal::server::db::events::since(&mut conn, "staff", ids[0], 100).await.unwrap();
     assert_eq!(after_first.len(), 2);
     assert_eq!(after_first[0].payload, r#"{"n":1}"#);
     assert!(portal::server::db::events::since(&mut conn, "user-1", 0, 100).await.unwrap().is_empty());
-    // On SQLite the bus delivers in-process after commit; on PostgreSQL the listener does (tested with two
+    drop(conn);
+
+    // Delivered to subscribers after commit, in order (on PostgreSQL through LISTEN/NOTIFY; across two
     // server processes in tests/two_instances.rs).
-    if db.backend() == portal::server::db::Backend::Sqlite {
-        for id in &ids {
-            assert_eq!(rx.try_recv().unwrap().id, *id);
-        }
-        assert!(rx.try_recv().is_err(), "the rolled-back event was not announced");
+    for id in &ids {
+        let event = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await.expect("delivered").unwrap();
+        assert_eq!(event.id, *id);
     }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(rx.try_recv().is_err(), "the rolled-back event was not delivered");
+    runner.abort();
+}
+
+/// Concurrent writers on both backends: every event is delivered exactly once and in id order.
+async fn events_from_concurrent_writers_arrive_in_order(db: Db) {
+    let bus = EventBus::new(db.backend());
+    let mut rx = bus.subscribe();
+    let runner = tokio::spawn(bus.clone().run(db.clone()));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let writers = (0..8).map(|w| {
+        let (db, bus) = (db.clone(), bus.clone());
+        tokio::spawn(async move {
+            for n in 0..5 {
+                let mut tx = db.begin().await.unwrap();
+                let pending = bus.append(&mut tx, "staff", "test.event", &(w, n), NOW).await.unwrap();
+                tx.commit().await.unwrap();
+                bus.announce(pending);
+            }
+        })
+    });
+    for writer in writers.collect::<Vec<_>>() {
+        writer.await.unwrap();
+    }
+    let mut seen = Vec::new();
+    while seen.len() < 40 {
+        let event = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await.expect("all delivered").unwrap();
+        seen.push(event.id);
+    }
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "in order, no duplicates: {seen:?}");
+    runner.abort();
 }
 
 on_both_backends!(
     users_create_find_and_unique_email,
     last_admin_cannot_be_removed_or_disabled,
+    a_new_password_ends_every_session_and_team_roles_need_one,
     sessions_rotate_expire_and_end,
     disabling_a_user_ends_their_sessions,
     magic_links_are_single_use_and_expire,
     magic_links_refuse_team_accounts,
     events_replay_and_rollback,
+    events_from_concurrent_writers_arrive_in_order,
 );
 
 /// Both migration sets must produce the same tables and columns (with the same nullability).

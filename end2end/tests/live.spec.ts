@@ -15,9 +15,9 @@ import {
 /**
  * The staff workspace follows team activity over Server-Sent Events: an admin's change in another browser
  * appears on an open staff page without a reload (JavaScript on); with JavaScript off, a reload shows it.
- * This also drives the admin users page: the roles form of one row.
+ * This also drives the admin users page: a refused role change and the disable button of one row.
  */
-test('a role change made by an admin appears on the open staff workspace', async ({ page, browser, customerEmail }) => {
+test('an account change made by an admin appears on the open staff workspace', async ({ page, browser, customerEmail }) => {
   const js = isJsEnabled(page);
 
   await signInWithPassword(page, ACCOUNTS.staff.email, ACCOUNTS.staff.password);
@@ -37,16 +37,20 @@ test('a role change made by an admin appears on the open staff workspace', async
     await gotoAndSettle(admin, '/admin/users');
     const row = admin.getByRole('row').filter({ hasText: customerEmail });
     await expect(row).toHaveCount(1);
+    // Team roles need a password, which this customer (signed in by link) has not set: refused, with why.
     await row.getByRole('checkbox', { name: 'Editor', exact: true }).check();
     await row.getByRole('button', { name: 'Save roles' }).click();
+    await expect(admin.getByRole('alert').filter({ hasText: 'must set a password' })).toBeVisible();
+    await expect(admin.getByRole('row').filter({ hasText: customerEmail })).not.toContainText('Editor');
+    await expectNoA11yViolations(admin, { label: 'user administration after a refused role change' });
+
+    await admin.getByRole('row').filter({ hasText: customerEmail }).getByRole('button', { name: 'Disable' }).click();
     await expect(admin.getByRole('status').filter({ hasText: 'Changes saved.' })).toBeVisible();
-    await expect(admin.getByRole('row').filter({ hasText: customerEmail })).toContainText('Editor');
-    await expectNoA11yViolations(admin, { label: 'user administration after saving roles' });
   } finally {
     await adminContext.close();
   }
 
-  const entry = page.getByRole('listitem').filter({ hasText: `changed the roles of ${customerEmail} to editor` });
+  const entry = page.getByRole('listitem').filter({ hasText: `${ACCOUNTS.admin.email} disabled ${customerEmail}` });
   if (js) {
     await expect(entry).toBeVisible({ timeout: 10_000 });
     expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);

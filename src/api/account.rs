@@ -28,7 +28,7 @@ pub async fn change_password(
     new_password: String,
     confirm_password: String,
 ) -> Result<(), AppError> {
-    use super::guard::{account_error, db_error, fail, rate_limit, require_user, state};
+    use super::guard::{account_error, db_error, fail, rate_limit, require_user, set_cookie, state};
     use crate::domain::{FieldError, FieldErrors, Password};
     use crate::server::{accounts, auth::password, db::users, now_ms};
 
@@ -54,7 +54,11 @@ pub async fn change_password(
     }
     errors.into_result().map_err(fail)?;
     let new = new.expect("checked above");
-    accounts::set_password(&state.db, user.id, new, now_ms()).await.map_err(|e| account_error(e, "new_password"))?;
+    let now = now_ms();
+    accounts::set_password(&state.db, user.id, new, now).await.map_err(|e| account_error(e, "new_password"))?;
+    // Every session ended with the old password; this browser continues on a fresh one.
+    let started = state.sessions.start(user.id, None, now).await.map_err(db_error)?;
+    set_cookie(&started.cookie);
     leptos_axum::redirect("/account?saved=password");
     Ok(())
 }

@@ -74,6 +74,7 @@ pub fn account_error(error: AccountError, field: &str) -> AppError {
     match error {
         AccountError::NotFound => fail(AppError::NotFound),
         AccountError::LastAdmin => invalid(field, FieldError::LastAdmin),
+        AccountError::NoPassword => invalid(field, FieldError::NoPassword),
         AccountError::EmailTaken => invalid("email", FieldError::AlreadyTaken),
         AccountError::Db(e) => db_error(e),
     }

@@ -22,6 +22,8 @@ pub enum FieldError {
     LastAdmin,
     /// An admin cannot disable their own account.
     NotYourself,
+    /// Team roles need an account that signs in with a password.
+    NoPassword,
 }
 
 /// Field errors of one submitted form, in the order of the form's fields, with the (non-secret) values the

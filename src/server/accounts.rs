@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::domain::{Email, Password, Role, Roles, UserId};
 use crate::server::auth::password;
-use crate::server::db::{self, sessions, users, users::UserRow, Db};
+use crate::server::db::{self, sessions, users, users::UserRow, Db, Lock};
 use crate::server::events::EventBus;
 
 #[derive(Debug, thiserror::Error)]
@@ -16,6 +16,9 @@ pub enum AccountError {
     /// Removing the admin role from, or disabling, the last active admin would lock everyone out.
     #[error("the last active admin cannot lose the admin role or be disabled")]
     LastAdmin,
+    /// Team members sign in with a password only, so an account without one cannot join the team.
+    #[error("the account has no password")]
+    NoPassword,
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -58,11 +61,14 @@ pub async fn create(
     Ok(user)
 }
 
-/// Sets a new password (hashes it off the async runtime).
+/// Sets a new password (hashed off the async runtime) and ends every session of the account: whoever knew
+/// the old password is signed out everywhere. The caller starts a fresh session for the person at hand.
 pub async fn set_password(db: &Db, user_id: UserId, password: Password, now: i64) -> Result<(), AccountError> {
     let hash = password::hash_async(password).await;
-    let mut conn = db.acquire().await?;
-    users::set_password_hash(&mut conn, user_id, &hash, now).await?;
+    let mut tx = db.begin().await?;
+    users::set_password_hash(&mut tx, user_id, &hash, now).await?;
+    sessions::delete_for_user(&mut tx, user_id).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -75,7 +81,11 @@ pub async fn set_roles(
     now: i64,
 ) -> Result<UserRow, AccountError> {
     let mut tx = db.begin().await?;
+    db::lock(&mut tx, db.backend(), Lock::Accounts).await?;
     let user = users::find_by_id(&mut tx, user_id).await?.ok_or(AccountError::NotFound)?;
+    if roles.is_team() && user.password_hash.is_none() {
+        return Err(AccountError::NoPassword);
+    }
     let was_admin = Roles::parse(&user.roles).is_ok_and(|r| r.has(Role::Admin));
     if was_admin && !roles.has(Role::Admin) && user.disabled_at.is_none() {
         ensure_another_admin(&mut tx).await?;
@@ -99,6 +109,7 @@ pub async fn set_disabled(
     now: i64,
 ) -> Result<UserRow, AccountError> {
     let mut tx = db.begin().await?;
+    db::lock(&mut tx, db.backend(), Lock::Accounts).await?;
     let user = users::find_by_id(&mut tx, user_id).await?.ok_or(AccountError::NotFound)?;
     let is_admin = Roles::parse(&user.roles).is_ok_and(|r| r.has(Role::Admin));
     if disabled && is_admin && user.disabled_at.is_none() {

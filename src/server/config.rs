@@ -48,6 +48,11 @@ impl Config {
         let site_addr: SocketAddr = parse_var("LEPTOS_SITE_ADDR", SocketAddr::from(([127, 0, 0, 1], 3000)))?;
         let base_url = match var("PORTAL_BASE_URL") {
             Some(raw) => Url::parse(raw.trim()).map_err(|e| ConfigError(format!("PORTAL_BASE_URL: {e}")))?,
+            // Listening on every interface: the browser cannot use 0.0.0.0, so links and the Origin check
+            // use the loopback address (set PORTAL_BASE_URL for anything reachable from elsewhere).
+            None if site_addr.ip().is_unspecified() => {
+                Url::parse(&format!("http://127.0.0.1:{}", site_addr.port())).expect("a loopback URL")
+            }
             None => Url::parse(&format!("http://{site_addr}")).expect("a socket address forms a URL"),
         };
         if !matches!(base_url.scheme(), "http" | "https") {

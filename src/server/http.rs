@@ -37,13 +37,18 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), security::origin_layer))
         .layer(
             ServiceBuilder::new()
+                .layer(axum::middleware::map_request(|mut request: axum::extract::Request| async move {
+                    // The id is ours to give: one sent by the client could forge log lines.
+                    request.headers_mut().remove(REQUEST_ID);
+                    request
+                }))
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
                 .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
                     let id = security::request_id(request.headers());
                     tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
                 }))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-                .layer(axum::middleware::from_fn(security::headers_layer))
+                .layer(from_fn_with_state(state.clone(), security::headers_layer))
                 .layer(CompressionLayer::new())
                 .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30))),
         )
@@ -65,10 +70,11 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 /// Binds and serves until Ctrl-C / SIGTERM, with the background workers beside it.
 pub async fn serve(state: AppState) -> std::io::Result<()> {
     let addr = state.config.site_addr;
+    let state_origin = state.config.origin();
     state.spawn_background();
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    tracing::info!("listening on http://{}", listener.local_addr()?);
+    tracing::info!("listening on http://{}; public URL and allowed origin {}", listener.local_addr()?, state_origin);
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
     let server = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async move {

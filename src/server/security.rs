@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::domain::CurrentUser;
 use crate::i18n::{td_string, Locale};
-use crate::server::auth::session::{cookie_value, session_id_from_cookies};
+use crate::server::auth::session::{cookie_value, cookie_values};
 use crate::server::now_ms;
 use crate::server::state::AppState;
 use leptos_i18n::Locale as _;
@@ -32,7 +32,7 @@ pub fn request_id(headers: &HeaderMap) -> String {
 
 /// Paths that never need the session (static files): they skip the database entirely.
 fn is_static(path: &str) -> bool {
-    path.starts_with("/pkg/") || path == "/favicon.ico" || path.starts_with("/assets/") || path == "/healthz"
+    path.starts_with("/pkg/") || path.starts_with("/favicon.") || path.starts_with("/assets/") || path == "/healthz"
 }
 
 /// Resolves the session cookie into an [`Auth`] extension. When the database cannot be reached the request
@@ -42,19 +42,22 @@ pub async fn session_layer(State(state): State<AppState>, mut request: Request, 
     if is_static(path) || path == "/readyz" {
         return next.run(request).await;
     }
-    let raw = request
+    let name = state.sessions.cookie_name();
+    let candidates: Vec<String> = request
         .headers()
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(session_id_from_cookies)
-        .map(str::to_owned);
+        .flat_map(|h| cookie_values(h, name).map(str::to_owned).collect::<Vec<_>>())
+        .take(4)
+        .collect();
     let mut auth = Auth::default();
-    if let Some(raw) = raw {
+    for raw in candidates {
         match state.sessions.resolve(&raw, now_ms()).await {
             Ok(Some(user)) => {
                 auth.user = Some(user);
                 auth.session_id = Some(raw);
+                break;
             }
             Ok(None) => {}
             Err(e) => {
@@ -98,6 +101,7 @@ pub fn unavailable(headers: &HeaderMap, request_id: &str) -> Response {
         title = td_string!(locale, outage.title),
         body = td_string!(locale, outage.body),
         reference = td_string!(locale, outage.reference),
+        request_id = request_id.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', ""),
     );
     (
         StatusCode::SERVICE_UNAVAILABLE,
@@ -152,8 +156,14 @@ pub fn content_security_policy(nonce: Option<&str>) -> String {
 }
 
 /// Security headers on every response. A page that rendered with a nonce has set its own CSP already.
-pub async fn headers_layer(request: Request, next: Next) -> Response {
+pub async fn headers_layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
     let mut response = next.run(request).await;
+    if state.config.secure_cookies() {
+        response
+            .headers_mut()
+            .insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    }
     let headers = response.headers_mut();
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         if let Ok(v) = HeaderValue::from_str(&content_security_policy(None)) {
@@ -164,6 +174,10 @@ pub async fn headers_layer(request: Request, next: Next) -> Response {
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
     headers.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=()"));
+    // Pages and API answers are personal: never cached by the browser or a proxy. Static files are.
+    if !is_static(&path) && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     response
 }
 

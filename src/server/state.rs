@@ -6,7 +6,7 @@ use leptos::config::LeptosOptions;
 
 use super::auth::Sessions;
 use super::config::Config;
-use super::db::{Backend, Db};
+use super::db::Db;
 use super::events::EventBus;
 use super::security::RateLimiter;
 
@@ -41,9 +41,7 @@ impl AppState {
 
     /// Background work that runs beside the server: the PostgreSQL event listener and periodic clean-up.
     pub fn spawn_background(&self) {
-        if self.db.backend() == Backend::Postgres {
-            tokio::spawn(self.bus.clone().run_pg_listener(self.db.clone()));
-        }
+        tokio::spawn(self.bus.clone().run(self.db.clone()));
         let db = self.db.clone();
         let idle = self.config.session_idle.as_millis() as i64;
         tokio::spawn(async move {

@@ -20,6 +20,21 @@ pub fn use_session() -> Session {
     expect_context::<Session>()
 }
 
+/// Reloads the session once `action` succeeds: its redirect may lead to the page already shown (sign out on
+/// the home page, a saved password on the account page), where nothing else would reload it.
+pub fn refetch_session_after<S>(action: ServerAction<S>)
+where
+    S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+{
+    let session = use_session();
+    Effect::new(move |_| {
+        if matches!(action.value().with(|v| v.as_ref().map(Result::is_ok)), Some(true)) {
+            session.0.refetch();
+        }
+    });
+}
+
 /// Renders `children` with the user when `allowed` says so; sends visitors to sign in (and back here after),
 /// and shows "Access denied" (HTTP 403) to a signed-in user without the role. The server functions the page
 /// calls check the same rule again: this guard is for the person, not for security.

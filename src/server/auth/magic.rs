@@ -54,14 +54,7 @@ pub async fn redeem(db: &Db, token: &str, now: i64) -> DbResult<Option<users::Us
     let Some(email) = magic_links::consume(&mut tx, &hash_token(token), now).await? else {
         return Ok(None);
     };
-    let user = match users::find_by_email(&mut tx, &email).await? {
-        Some(user) => user,
-        None => {
-            let roles = Roles::customer().to_storage();
-            let new = users::NewUser { email: &email, display_name: None, roles: &roles, password_hash: None };
-            users::insert(&mut tx, &new, now).await?
-        }
-    };
+    let user = users::ensure_customer(&mut tx, &email, now).await?;
     let team = Roles::parse(&user.roles).map(|r| r.is_team()).unwrap_or(true);
     if team || user.disabled_at.is_some() {
         return Ok(None);

@@ -7,6 +7,9 @@ use crate::server::db::{self, sessions, users::UserRow, Db, DbResult};
 use super::tokens::{hash_token, random_token};
 
 pub const SESSION_COOKIE: &str = "portal_session";
+/// Over https the cookie carries the `__Host-` prefix: the browser then only accepts it from this exact host,
+/// Secure and for path `/`, so a sibling subdomain or plain-http page cannot plant one.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-portal_session";
 
 /// `last_seen_at` is written at most this often, so browsing does not turn every page view into a write.
 const TOUCH_EVERY_MS: i64 = 60_000;
@@ -68,9 +71,18 @@ impl Sessions {
         sessions::delete(&mut conn, &hash_token(raw_id)).await
     }
 
+    pub fn cookie_name(&self) -> &'static str {
+        if self.secure {
+            SECURE_SESSION_COOKIE
+        } else {
+            SESSION_COOKIE
+        }
+    }
+
     fn cookie(&self, raw_id: &str) -> String {
         format!(
-            "{SESSION_COOKIE}={raw_id}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+            "{}={raw_id}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+            self.cookie_name(),
             self.absolute_ms / 1000,
             if self.secure { "; Secure" } else { "" }
         )
@@ -79,25 +91,25 @@ impl Sessions {
     /// A Set-Cookie value that removes the session cookie.
     pub fn clear_cookie(&self) -> String {
         format!(
-            "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
+            "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
+            self.cookie_name(),
             if self.secure { "; Secure" } else { "" }
         )
     }
 }
 
-/// The session id carried by a `Cookie` header, if any.
-pub fn session_id_from_cookies(header: &str) -> Option<&str> {
-    cookie_value(header, SESSION_COOKIE)
-}
-
-/// One cookie's value from a `Cookie` header.
-pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
+/// Every value a `Cookie` header carries for `name` (a planted duplicate must not hide the real one).
+pub fn cookie_values<'a>(header: &'a str, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
     header
         .split(';')
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
+        .filter(move |(key, value)| *key == name && !value.is_empty())
         .map(|(_, value)| value)
-        .filter(|value| !value.is_empty())
+}
+
+/// The first value of one cookie.
+pub fn cookie_value<'a>(header: &'a str, name: &'a str) -> Option<&'a str> {
+    cookie_values(header, name).next()
 }
 
 /// The UI's view of a stored user; a row with unreadable roles is treated as no user (and logged).
@@ -122,9 +134,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn finds_the_session_cookie_among_others() {
-        assert_eq!(session_id_from_cookies("a=1; portal_session=xyz; b=2"), Some("xyz"));
-        assert_eq!(session_id_from_cookies("portal_session_other=1"), None);
-        assert_eq!(session_id_from_cookies("portal_session="), None);
+    fn finds_every_session_cookie_among_others() {
+        let values = |h| cookie_values(h, SESSION_COOKIE).collect::<Vec<_>>();
+        assert_eq!(values("a=1; portal_session=xyz; b=2"), ["xyz"]);
+        assert_eq!(values("portal_session=planted; portal_session=real"), ["planted", "real"]);
+        assert!(values("portal_session_other=1").is_empty());
+        assert!(values("portal_session=").is_empty());
+        assert_eq!(cookie_value("i18n_pref_locale=pl", "i18n_pref_locale"), Some("pl"));
     }
 }

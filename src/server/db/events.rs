@@ -26,10 +26,6 @@ pub async fn insert(conn: &mut Conn, topic: &str, kind: &str, payload: &str, now
     .await
 }
 
-pub async fn by_id(conn: &mut Conn, id: i64) -> DbResult<Option<EventRow>> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM events WHERE id = $1")).bind(id).fetch_optional(conn).await
-}
-
 /// Events of `topic` after `after_id`, oldest first.
 pub async fn since(conn: &mut Conn, topic: &str, after_id: i64, limit: i64) -> DbResult<Vec<EventRow>> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM events WHERE topic = $1 AND id > $2 ORDER BY id LIMIT $3"))
@@ -62,7 +58,7 @@ pub async fn max_id(conn: &mut Conn) -> DbResult<i64> {
     sqlx::query_scalar("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM events").fetch_one(conn).await
 }
 
-/// Announces a committed event to every instance listening on PostgreSQL (delivered at commit).
-pub async fn pg_notify(conn: &mut Conn, channel: &str, id: i64) -> DbResult<()> {
-    sqlx::query("SELECT pg_notify($1, $2)").bind(channel).bind(id.to_string()).execute(conn).await.map(|_| ())
+/// Wakes the event listeners of every instance on PostgreSQL (delivered at commit).
+pub async fn pg_notify(conn: &mut Conn, channel: &str) -> DbResult<()> {
+    sqlx::query("SELECT pg_notify($1, '')").bind(channel).execute(conn).await.map(|_| ())
 }

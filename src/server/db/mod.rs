@@ -105,8 +105,14 @@ impl Db {
         self.pool.acquire().await
     }
 
+    /// A transaction for writing. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`): a deferred
+    /// transaction that reads and then writes can fail with SQLITE_BUSY_SNAPSHOT under WAL, which
+    /// `busy_timeout` does not retry.
     pub async fn begin(&self) -> DbResult<sqlx::Transaction<'static, sqlx::Any>> {
-        self.pool.begin().await
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
     }
 
     pub async fn close(&self) {
@@ -145,6 +151,23 @@ fn create_sqlite_parent_dir(url: &str) {
     }
 }
 
+/// Application-level locks for rules that span rows (PostgreSQL advisory locks, held until the transaction
+/// ends). SQLite needs none: its write transactions already run one at a time.
+#[derive(Debug, Clone, Copy)]
+pub enum Lock {
+    /// Event-writing transactions commit in id order, so readers can follow the log by id without gaps.
+    Events = 1,
+    /// "At least one active admin" is checked and changed by one transaction at a time.
+    Accounts = 2,
+}
+
+pub async fn lock(conn: &mut Conn, backend: Backend, lock: Lock) -> DbResult<()> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(lock as i64).execute(conn).await?;
+    }
+    Ok(())
+}
+
 /// True when the error is a unique-constraint violation (e.g. an email already taken), on either backend.
 pub fn is_unique_violation(error: &sqlx::Error) -> bool {
     error.as_database_error().is_some_and(|e| e.is_unique_violation())
@@ -152,5 +175,21 @@ pub fn is_unique_violation(error: &sqlx::Error) -> bool {
 
 /// True when the error means the database cannot be reached (as opposed to a bad query).
 pub fn is_unavailable(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_))
+    match error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(e) => {
+            let code = e.code().unwrap_or_default();
+            // PostgreSQL: connection exceptions (08), shutdown and cannot-connect-now (57P0x), out of
+            // resources (53). SQLite: busy (5), locked (6), cannot open (14).
+            code.starts_with("08")
+                || code.starts_with("57P0")
+                || code.starts_with("53")
+                || matches!(&*code, "5" | "6" | "14")
+        }
+        _ => false,
+    }
 }

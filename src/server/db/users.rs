@@ -48,13 +48,24 @@ pub async fn find_by_id(conn: &mut Conn, id: i64) -> DbResult<Option<UserRow>> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1")).bind(id).fetch_optional(conn).await
 }
 
-/// All users, team first, then by email.
+/// All users, team first, then by email (sorted here: the backends collate text differently).
 pub async fn list(conn: &mut Conn) -> DbResult<Vec<UserRow>> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM users ORDER BY CASE WHEN roles = 'customer' THEN 1 ELSE 0 END, email"
-    ))
-    .fetch_all(conn)
-    .await
+    let mut rows: Vec<UserRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM users")).fetch_all(conn).await?;
+    rows.sort_by(|a, b| (a.roles == "customer", &a.email).cmp(&(b.roles == "customer", &b.email)));
+    Ok(rows)
+}
+
+/// Creates a customer account for `email` unless one exists (two sign-in links used at the same moment
+/// must not collide), and returns the account either way.
+pub async fn ensure_customer(conn: &mut Conn, email: &str, now: i64) -> DbResult<UserRow> {
+    sqlx::query(
+        "INSERT INTO users (email, roles, created_at, updated_at) VALUES ($1, 'customer', $2, $2)          ON CONFLICT (email) DO NOTHING",
+    )
+    .bind(email)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    find_by_email(conn, email).await?.ok_or(sqlx::Error::RowNotFound)
 }
 
 /// Users that hold `role` and are not disabled.

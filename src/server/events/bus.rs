@@ -1,14 +1,20 @@
-//! The event bus. Publishing appends the event to the `events` table inside the caller's transaction;
+//! The event bus. Publishing appends the event to the `events` table inside the caller's transaction and
 //! delivery happens only after commit, so a rolled-back change announces nothing.
+//!
+//! Delivery always reads committed events from the table in id order (`id > last delivered`), on both
+//! backends. That is gap-free because event-writing transactions commit in id order: SQLite has one writer
+//! at a time (`BEGIN IMMEDIATE`), and on PostgreSQL `append` takes a transaction-scoped advisory lock before
+//! the insert. On PostgreSQL each instance is woken by LISTEN/NOTIFY (the payload is only a wake-up), so
+//! events published on any instance reach the subscribers of all.
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, Notify};
 
-use crate::server::db::{self, events::EventRow, Backend, Conn, Db, DbResult};
+use crate::server::db::{self, events::EventRow, Backend, Conn, Db, DbResult, Lock};
 
-/// The PostgreSQL channel that carries event ids (the data itself is read from the table).
+/// The PostgreSQL channel that wakes the listeners of every instance.
 pub const PG_CHANNEL: &str = "portal_events";
 
 pub type LiveEvent = Arc<EventRow>;
@@ -17,25 +23,26 @@ pub type LiveEvent = Arc<EventRow>;
 pub struct EventBus {
     tx: broadcast::Sender<LiveEvent>,
     backend: Backend,
+    wake: Arc<Notify>,
 }
 
 /// An event appended but not yet announced; hand it to [`EventBus::announce`] after the commit.
 #[must_use = "announce the event after the transaction commits"]
-pub struct Pending(EventRow);
+pub struct Pending(());
 
 impl EventBus {
     pub fn new(backend: Backend) -> Self {
         // A subscriber that falls this far behind gets `Lagged` and catches up from the table.
         let (tx, _) = broadcast::channel(4096);
-        Self { tx, backend }
+        Self { tx, backend, wake: Arc::default() }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
         self.tx.subscribe()
     }
 
-    /// Appends an event to the log inside the caller's transaction. On PostgreSQL a NOTIFY is queued in the
-    /// same transaction, which PostgreSQL delivers only if and when it commits.
+    /// Appends an event to the log inside the caller's transaction. On PostgreSQL it first takes the event
+    /// lock (so commits happen in id order) and queues a NOTIFY, which PostgreSQL delivers only on commit.
     pub async fn append(
         &self,
         conn: &mut Conn,
@@ -45,52 +52,60 @@ impl EventBus {
         now: i64,
     ) -> DbResult<Pending> {
         let payload = serde_json::to_string(payload).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-        let row = db::events::insert(conn, topic, kind, &payload, now).await?;
+        db::lock(conn, self.backend, Lock::Events).await?;
+        db::events::insert(conn, topic, kind, &payload, now).await?;
         if self.backend == Backend::Postgres {
-            db::events::pg_notify(conn, PG_CHANNEL, row.id).await?;
+            db::events::pg_notify(conn, PG_CHANNEL).await?;
         }
-        Ok(Pending(row))
+        Ok(Pending(()))
     }
 
-    /// Delivers a committed event to this instance's subscribers. On PostgreSQL the listener does that for
-    /// every instance (this one included), so here it is a no-op.
-    pub fn announce(&self, pending: Pending) {
-        if self.backend == Backend::Sqlite {
-            let _ = self.tx.send(Arc::new(pending.0));
-        }
+    /// Call after the commit: wakes this instance's delivery (PostgreSQL's NOTIFY wakes every instance).
+    pub fn announce(&self, _pending: Pending) {
+        self.wake.notify_one();
     }
 
-    /// Runs forever on PostgreSQL: LISTENs on [`PG_CHANNEL`], reads each announced event and broadcasts it.
-    /// After a lost connection it reconnects and re-reads whatever was committed meanwhile.
-    pub async fn run_pg_listener(self, db: Db) {
-        let mut last_id = match db.acquire().await {
-            Ok(mut conn) => db::events::max_id(&mut conn).await.unwrap_or(0),
-            Err(_) => 0,
-        };
-        loop {
-            if let Err(e) = self.listen_once(&db, &mut last_id).await {
-                tracing::warn!(error = %e, "event listener lost its connection; reconnecting");
+    /// Delivers committed events to subscribers, forever. Runs once per instance beside the server.
+    pub async fn run(self, db: Db) {
+        let mut last_id = loop {
+            match db.acquire().await {
+                Ok(mut conn) => match db::events::max_id(&mut conn).await {
+                    Ok(id) => break id,
+                    Err(e) => tracing::warn!(error = %e, "event bus cannot read the log yet"),
+                },
+                Err(e) => tracing::warn!(error = %e, "event bus cannot reach the database yet"),
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
+        };
+        loop {
+            let result = match self.backend {
+                Backend::Sqlite => self.deliver_on_wake(&db, &mut last_id).await,
+                Backend::Postgres => self.listen(&db, &mut last_id).await,
+            };
+            if let Err(e) = result {
+                tracing::warn!(error = %e, "event delivery interrupted; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
         }
     }
 
-    async fn listen_once(&self, db: &Db, last_id: &mut i64) -> DbResult<()> {
+    async fn deliver_on_wake(&self, db: &Db, last_id: &mut i64) -> DbResult<()> {
+        loop {
+            self.wake.notified().await;
+            self.catch_up(db, last_id).await?;
+        }
+    }
+
+    async fn listen(&self, db: &Db, last_id: &mut i64) -> DbResult<()> {
         let mut listener = sqlx::postgres::PgListener::connect(db.url()).await?;
         listener.listen(PG_CHANNEL).await?;
-        // Anything committed while we were not listening.
+        // Anything committed while nobody was listening.
         self.catch_up(db, last_id).await?;
         loop {
-            let notification = listener.recv().await?;
-            let Ok(id) = notification.payload().parse::<i64>() else { continue };
-            if id <= *last_id {
-                continue;
-            }
-            let mut conn = db.acquire().await?;
-            if let Some(row) = db::events::by_id(&mut conn, id).await? {
-                *last_id = id;
-                let _ = self.tx.send(Arc::new(row));
-            }
+            // `Ok(None)`: the connection was lost and re-established; notifications may have been missed,
+            // and catching up from the table covers them either way.
+            listener.try_recv().await?;
+            self.catch_up(db, last_id).await?;
         }
     }
 

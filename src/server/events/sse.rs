@@ -51,15 +51,38 @@ pub async fn handler(
     if !may_subscribe(&user, &topic) {
         return StatusCode::FORBIDDEN.into_response();
     }
-    let last_id = headers
+    let resume_from = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse().ok())
-        .or(query.last_event_id)
-        .unwrap_or(0);
-    Sse::new(stream(state, topic.key(), last_id))
+        .or(query.last_event_id);
+    let Some(session_id) = auth.session_id else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    let watch = Watch { session_id, topic: topic.clone() };
+    Sse::new(stream(state, topic.key(), resume_from, Some(watch)))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()
+}
+
+/// Re-checks, while a stream is open, that its session still may read the topic: signing out, being
+/// disabled or losing a role ends the stream within [`RECHECK`].
+pub struct Watch {
+    session_id: String,
+    topic: Topic,
+}
+
+const RECHECK: Duration = Duration::from_secs(15);
+
+impl Watch {
+    async fn still_allowed(&self, state: &AppState) -> bool {
+        match state.sessions.resolve(&self.session_id, crate::server::now_ms()).await {
+            Ok(Some(user)) => may_subscribe(&user, &self.topic),
+            Ok(None) => false,
+            // The database is briefly away: keep the stream; the next check decides.
+            Err(_) => true,
+        }
+    }
 }
 
 fn to_sse(row: &EventRow) -> Event {
@@ -69,11 +92,31 @@ fn to_sse(row: &EventRow) -> Event {
 
 /// Replay from the log after `last_id`, then live events. The live receiver is subscribed *before* the replay
 /// query so nothing committed in between is lost; ids already sent are skipped.
-pub fn stream(state: AppState, topic: String, mut last_id: i64) -> impl Stream<Item = Result<Event, Infallible>> {
+///
+/// Without `resume_from` the stream starts at the newest event: a page renders what happened so far itself and
+/// passes its newest id when it subscribes.
+pub fn stream(
+    state: AppState,
+    topic: String,
+    resume_from: Option<i64>,
+    watch: Option<Watch>,
+) -> impl Stream<Item = Result<Event, Infallible>> {
     let mut rx = state.bus.subscribe();
     async_stream::stream! {
+        let mut last_id = match resume_from {
+            Some(id) => id,
+            None => match newest_id(&state).await {
+                Ok(id) => id,
+                Err(e) => {
+                    tracing::warn!(error = %e, "SSE start failed; closing so the browser reconnects");
+                    return;
+                }
+            },
+        };
         yield Ok(Event::default().retry(Duration::from_secs(2)).comment("connected"));
         let mut replay = true;
+        let mut recheck = tokio::time::interval(RECHECK);
+        recheck.tick().await;
         loop {
             if replay {
                 match replay_page(&state, &topic, last_id).await {
@@ -92,7 +135,18 @@ pub fn stream(state: AppState, topic: String, mut last_id: i64) -> impl Stream<I
                     }
                 }
             }
-            match rx.recv().await {
+            let received = tokio::select! {
+                received = rx.recv() => received,
+                _ = recheck.tick() => {
+                    if let Some(watch) = &watch {
+                        if !watch.still_allowed(&state).await {
+                            break;
+                        }
+                    }
+                    continue;
+                }
+            };
+            match received {
                 Ok(row) if row.topic == topic && row.id > last_id => {
                     last_id = row.id;
                     yield Ok(to_sse(&row));
@@ -104,6 +158,11 @@ pub fn stream(state: AppState, topic: String, mut last_id: i64) -> impl Stream<I
             }
         }
     }
+}
+
+async fn newest_id(state: &AppState) -> Result<i64, sqlx::Error> {
+    let mut conn = state.db.acquire().await?;
+    db::events::max_id(&mut conn).await
 }
 
 async fn replay_page(state: &AppState, topic: &str, after: i64) -> Result<Vec<EventRow>, sqlx::Error> {

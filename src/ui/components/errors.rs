@@ -27,6 +27,7 @@ pub fn field_error_text(i18n: I18nContext<Locale>, field: &str, error: &FieldErr
         FieldError::AlreadyTaken => t_string!(i18n, errors.already_taken),
         FieldError::LastAdmin => t_string!(i18n, errors.last_admin),
         FieldError::NotYourself => t_string!(i18n, errors.not_yourself),
+        FieldError::NoPassword => t_string!(i18n, errors.no_password),
     };
     text.into_any()
 }

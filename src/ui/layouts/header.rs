@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use crate::api::auth::SignOut;
 use crate::domain::CurrentUser;
 use crate::i18n::*;
-use crate::ui::session::use_session;
+use crate::ui::session::{refetch_session_after, use_session};
 
 /// Site name, navigation by role, and sign in / sign out.
 #[component]
@@ -45,6 +45,7 @@ pub fn Header() -> impl IntoView {
 fn SignedInLinks(user: CurrentUser) -> impl IntoView {
     let i18n = use_i18n();
     let sign_out = ServerAction::<SignOut>::new();
+    refetch_session_after(sign_out);
     view! {
         <li>
             <a href="/account">{t!(i18n, nav.account)}</a>

@@ -10,7 +10,7 @@ use crate::domain::{CurrentUser, Role};
 use crate::i18n::*;
 use crate::ui::components::errors::FormErrors;
 use crate::ui::components::fields::{action_error, TextField};
-use crate::ui::session::RequireRole;
+use crate::ui::session::{refetch_session_after, RequireRole};
 use leptos_i18n::I18nContext;
 
 pub fn role_name(i18n: I18nContext<Locale>, role: Role) -> String {
@@ -94,6 +94,7 @@ fn ProfileForm(name: String) -> impl IntoView {
 fn PasswordForm(has_password: bool) -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<ChangePassword>::new();
+    refetch_session_after(action);
     let error = action_error(action);
     let saved = saved("password");
     let label = |f: fn(I18nContext<Locale>) -> &'static str| Signal::derive(move || f(use_i18n()).to_string());

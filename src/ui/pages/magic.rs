@@ -5,7 +5,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::auth::{link_status, UseLink};
 use crate::app::Page;
 use crate::i18n::*;
-use crate::ui::components::errors::FormErrors;
+use crate::ui::components::errors::{ErrorNotice, FormErrors};
 use crate::ui::components::fields::action_error;
 
 /// The page a sign-in link opens. Opening it changes nothing (mail scanners follow links); the Continue
@@ -31,7 +31,11 @@ pub fn MagicLinkPage() -> impl IntoView {
                 {move || {
                     let token = token.clone();
                     Suspend::new(async move {
-                        if usable.await.unwrap_or(false) {
+                        let usable = match usable.await {
+                            Ok(usable) => usable,
+                            Err(error) => return view! { <ErrorNotice error /> }.into_any(),
+                        };
+                        if usable {
                             view! {
                                 <p>{t!(i18n, magic.intro)}</p>
                                 <ActionForm action attr:aria-labelledby="magic-heading">

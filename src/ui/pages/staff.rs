@@ -55,16 +55,26 @@ fn Workspace() -> impl IntoView {
     let i18n = use_i18n();
     let initial = Resource::new(|| (), |_| staff_activity());
     let live = RwSignal::new(Vec::<LiveMessage>::new());
+    // Follow the topic from the newest entry the page shows, once that list is known (in the browser only).
     #[cfg(feature = "hydrate")]
     {
-        let subscription = crate::live::subscribe(crate::live::Topic::Staff, move |message| {
-            live.update(|items| {
-                if !items.iter().any(|m| m.id == message.id) {
-                    items.insert(0, message);
-                }
+        let subscription = StoredValue::new_local(None);
+        Effect::new(move |_| {
+            let Some(Ok(first)) = initial.get() else { return };
+            if subscription.with_value(Option::is_some) {
+                return;
+            }
+            let since = first.iter().map(|m| m.id).max().unwrap_or(0);
+            let handle = crate::live::subscribe(crate::live::Topic::Staff, Some(since), move |message| {
+                live.update(|items| {
+                    if !items.iter().any(|m| m.id == message.id) {
+                        items.insert(0, message);
+                    }
+                });
             });
+            subscription.set_value(Some(handle));
         });
-        on_cleanup(move || drop(subscription));
+        on_cleanup(move || subscription.set_value(None));
     }
     view! {
         <h1>{t!(i18n, staff.title)}</h1>
