@@ -106,18 +106,15 @@ pub fn rate_limit(scope: &str, email: Option<&str>) -> Result<(), AppError> {
     let state = state();
     let ip = crate::server::security::client_ip(&parts());
     let limiter = &state.limiter;
-    let by_ip = limiter.hit(&format!("{scope}:ip:{ip}"), state.config.rate_limit_per_ip);
-    let by_email = match email {
+    // The address first: once it is over its limit, its attempts do not create per-email entries.
+    let result = limiter.hit(&format!("{scope}:ip:{ip}"), state.config.rate_limit_per_ip).and_then(|()| match email {
         Some(email) => limiter.hit(&format!("{scope}:email:{email}"), state.config.rate_limit_per_email),
         None => Ok(()),
-    };
-    match by_ip.and(by_email) {
-        Ok(()) => Ok(()),
-        Err(retry_after_secs) => {
-            tracing::warn!(scope, %ip, "rate limit reached");
-            Err(fail(AppError::RateLimited { retry_after_secs }))
-        }
-    }
+    });
+    result.map_err(|retry_after_secs| {
+        tracing::warn!(scope, %ip, "rate limit reached");
+        fail(AppError::RateLimited { retry_after_secs })
+    })
 }
 
 /// A same-site path to go to after signing in; anything else (another host, `//evil`) becomes `/account`.

@@ -190,6 +190,11 @@ pub fn client_ip(request_parts: &axum::http::request::Parts) -> IpAddr {
         .unwrap_or(IpAddr::from([0, 0, 0, 0]))
 }
 
+/// Expired entries are swept once the map holds this many keys…
+const SWEEP_AT: usize = 10_000;
+/// …and new keys are refused (counted as limited) beyond this many live ones.
+const MAX_KEYS: usize = 200_000;
+
 /// Fixed-window counters per key (an IP address or an email), kept in memory by each instance.
 #[derive(Clone, Debug)]
 pub struct RateLimiter {
@@ -209,9 +214,13 @@ impl RateLimiter {
 
     fn hit_at(&self, key: &str, limit: u32, now: Instant) -> Result<(), u64> {
         let mut counters = self.counters.lock().unwrap_or_else(|e| e.into_inner());
-        if counters.len() > 100_000 {
+        if counters.len() >= SWEEP_AT && !counters.contains_key(key) {
             let window = self.window;
             counters.retain(|_, (start, _)| now.duration_since(*start) < window);
+            // Still full of live entries: a flood of distinct keys. Refuse new keys rather than grow.
+            if counters.len() >= MAX_KEYS {
+                return Err(self.window.as_secs().max(1));
+            }
         }
         let entry = counters.entry(key.to_owned()).or_insert((now, 0));
         if now.duration_since(entry.0) >= self.window {
@@ -270,6 +279,17 @@ mod tests {
             Locale::en
         );
         assert_eq!(request_locale(&headers(&[("cookie", "a=b; i18n_pref_locale=pl")])), Locale::pl);
+    }
+
+    #[test]
+    fn rate_limiter_sweeps_expired_keys() {
+        let limiter = RateLimiter::new(Duration::from_secs(60));
+        let t0 = Instant::now();
+        for n in 0..SWEEP_AT {
+            limiter.hit_at(&format!("k{n}"), 5, t0).unwrap();
+        }
+        limiter.hit_at("late", 5, t0 + Duration::from_secs(61)).unwrap();
+        assert_eq!(limiter.counters.lock().unwrap().len(), 1, "expired windows were dropped");
     }
 
     #[test]

@@ -23,14 +23,25 @@ pub fn verify(stored: &str, candidate: &str) -> bool {
     PasswordHash::new(stored).is_ok_and(|parsed| argon2().verify_password(candidate.as_bytes(), &parsed).is_ok())
 }
 
+/// Argon2 takes 19 MiB and tens of milliseconds per call. Calls beyond this many wait their turn instead of
+/// piling up blocking threads (and memory) under a flood of sign-in attempts. A process-wide limit, like the
+/// CPU it protects.
+const HASHING_AT_ONCE: usize = 4;
+
+async fn limited<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    static PERMITS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(HASHING_AT_ONCE);
+    let _permit = PERMITS.acquire().await.expect("the semaphore is never closed");
+    tokio::task::spawn_blocking(work).await.expect("hashing task does not panic")
+}
+
 pub async fn hash_async(password: Password) -> String {
-    tokio::task::spawn_blocking(move || hash(&password)).await.expect("hashing task does not panic")
+    limited(move || hash(&password)).await
 }
 
 /// Verifies on a blocking thread. With no stored hash (unknown user, customer without password) it still does
 /// the same work against a dummy hash, so response time does not reveal which accounts exist.
 pub async fn verify_async(stored: Option<String>, candidate: String) -> bool {
-    tokio::task::spawn_blocking(move || match stored {
+    limited(move || match stored {
         Some(stored) => verify(&stored, &candidate),
         None => {
             let _ = verify(dummy_hash(), &candidate);
@@ -38,7 +49,6 @@ pub async fn verify_async(stored: Option<String>, candidate: String) -> bool {
         }
     })
     .await
-    .expect("verification task does not panic")
 }
 
 fn dummy_hash() -> &'static str {
