@@ -29,8 +29,18 @@ fn Users() -> impl IntoView {
     let set_disabled = ServerAction::<SetUserDisabled>::new();
     // Reload the table after every change (the server redirects here; this covers the hydrated case).
     let users = Resource::new(move || (set_roles.version().get(), set_disabled.version().get()), |_| list_users());
-    let roles_error = action_error(set_roles);
-    let disabled_error = action_error(set_disabled);
+    // Only the most recent change speaks: an old refusal must not hide (or contradict) a later success.
+    let latest = RwSignal::new(None::<&'static str>);
+    Effect::new(move |_| (set_roles.version().get() > 0).then(|| latest.set(Some("roles"))));
+    Effect::new(move |_| (set_disabled.version().get() > 0).then(|| latest.set(Some("status"))));
+    let roles_error = {
+        let error = action_error(set_roles);
+        Signal::derive(move || if latest.get() == Some("status") { None } else { error.get() })
+    };
+    let disabled_error = {
+        let error = action_error(set_disabled);
+        Signal::derive(move || if latest.get() == Some("roles") { None } else { error.get() })
+    };
     let query = use_query_map();
     let saved = move || {
         query.with(|q| q.get("saved").is_some()) && roles_error.get().is_none() && disabled_error.get().is_none()
