@@ -7,6 +7,8 @@ use leptos_router::{path, SsrMode};
 use crate::i18n::*;
 use crate::ui::layouts::{Footer, Header};
 use crate::ui::pages::error::ErrorPage;
+use crate::ui::pages::request_new::RequestNewPage;
+use crate::ui::pages::track::TrackPage;
 use crate::ui::pages::{
     account::AccountPage, admin_users::AdminUsersPage, home::HomePage, magic::MagicLinkPage, not_found::NotFoundPage,
     sign_in::SignInPage, staff::StaffPage,
@@ -59,6 +61,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/staff") view=StaffPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/requests/new") view=RequestNewPage ssr=SsrMode::Async />
+                    <Route path=path!("/track/:token") view=TrackPage ssr=SsrMode::Async />
                 </Routes>
             </Router>
         </I18nContextProvider>

@@ -24,6 +24,7 @@ pub enum FieldError {
     NotYourself,
     /// Team roles need an account that signs in with a password.
     NoPassword,
+    InvalidPhone,
 }
 
 /// Field errors of one submitted form, in the order of the form's fields, with the (non-secret) values the

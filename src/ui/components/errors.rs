@@ -10,6 +10,7 @@ use leptos_i18n::I18nContext;
 pub fn field_error_text(i18n: I18nContext<Locale>, field: &str, error: &FieldError) -> AnyView {
     let text = match error {
         FieldError::Required if field == "email" => t_string!(i18n, errors.required_email),
+        FieldError::Required if field == "category" => t_string!(i18n, errors.choose_category),
         FieldError::Required => t_string!(i18n, errors.required),
         FieldError::InvalidEmail => t_string!(i18n, errors.invalid_email),
         FieldError::TooShort { min } => {
@@ -28,6 +29,7 @@ pub fn field_error_text(i18n: I18nContext<Locale>, field: &str, error: &FieldErr
         FieldError::LastAdmin => t_string!(i18n, errors.last_admin),
         FieldError::NotYourself => t_string!(i18n, errors.not_yourself),
         FieldError::NoPassword => t_string!(i18n, errors.no_password),
+        FieldError::InvalidPhone => t_string!(i18n, errors.invalid_phone),
     };
     text.into_any()
 }

@@ -28,6 +28,9 @@ pub fn TextField(
     #[prop(optional, into)] hint: Option<Signal<String>>,
     #[prop(optional, into)] value: Option<String>,
     #[prop(default = false)] required: bool,
+    /// A `<textarea>` instead of an `<input>`.
+    #[prop(default = false)]
+    multiline: bool,
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
@@ -71,17 +74,95 @@ pub fn TextField(
                         }
                     })
             }}
-            <input
+            {if multiline {
+                view! {
+                    <textarea
+                        id=id
+                        name=name
+                        rows="6"
+                        maxlength=maxlength
+                        aria-required=required.then_some("true")
+                        aria-invalid=move || field_error().is_some().then_some("true")
+                        aria-describedby=described_by
+                    >
+                        {initial}
+                    </textarea>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <input
+                        id=id
+                        name=name
+                        type=input_type
+                        maxlength=maxlength
+                        autocomplete=autocomplete
+                        aria-required=required.then_some("true")
+                        value=initial
+                        aria-invalid=move || field_error().is_some().then_some("true")
+                        aria-describedby=described_by
+                    />
+                }
+                    .into_any()
+            }}
+        </div>
+    }
+}
+
+/// A labelled `<select>` with the same error wiring as [`TextField`]; `options` are `(value, label)`.
+#[component]
+pub fn SelectField(
+    form_id: &'static str,
+    name: &'static str,
+    #[prop(into)] label: Signal<String>,
+    #[prop(into)] placeholder: Signal<String>,
+    options: Vec<(String, String)>,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let id = format!("{form_id}-{name}");
+    let error_id = format!("{id}-error");
+    let field_error =
+        move || error.with(|e| e.as_ref().and_then(|e| e.field_errors()).and_then(|f| f.get(name).cloned()));
+    let kept = error
+        .with_untracked(|e| e.as_ref().and_then(|e| e.field_errors()).and_then(|f| f.value(name).map(str::to_owned)));
+    let described_by = {
+        let error_id = error_id.clone();
+        move || field_error().is_some().then(|| error_id.clone())
+    };
+    view! {
+        <div class="field" class:field-invalid=move || field_error().is_some()>
+            <label for=id.clone()>{label}</label>
+            {move || {
+                field_error()
+                    .map(|e| {
+                        view! {
+                            <p class="field-error" id=error_id.clone()>
+                                {field_error_text(i18n, name, &e)}
+                            </p>
+                        }
+                    })
+            }}
+            <select
                 id=id
                 name=name
-                type=input_type
-                maxlength=maxlength
-                autocomplete=autocomplete
-                aria-required=required.then_some("true")
-                value=initial
+                aria-required="true"
                 aria-invalid=move || field_error().is_some().then_some("true")
                 aria-describedby=described_by
-            />
+            >
+                <option value="">{placeholder}</option>
+                {options
+                    .into_iter()
+                    .map(|(value, text)| {
+                        let selected = kept.as_deref() == Some(value.as_str());
+                        view! {
+                            <option value=value selected=selected>
+                                {text}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
         </div>
     }
 }

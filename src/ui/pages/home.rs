@@ -13,6 +13,9 @@ pub fn HomePage() -> impl IntoView {
             <Title text=move || t_string!(i18n, site_name).to_string() />
             <h1>{t!(i18n, home.title)}</h1>
             <p class="lead">{t!(i18n, home.intro)}</p>
+            <p>
+                <a class="button" href="/requests/new">{t!(i18n, home.request_cta)}</a>
+            </p>
             <Greeting />
         </Page>
     }

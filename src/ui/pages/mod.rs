@@ -6,5 +6,7 @@ pub mod forbidden;
 pub mod home;
 pub mod magic;
 pub mod not_found;
+pub mod request_new;
 pub mod sign_in;
 pub mod staff;
+pub mod track;

@@ -1,0 +1,158 @@
+//! Submitting and tracking service requests. A submission is one transaction: the request, its reference,
+//! a tracking token, the first timeline entry, the confirmation mail in the outbox and the team's live event.
+use serde::Serialize;
+
+use crate::domain::job::{reference, JobStatus};
+use crate::domain::request::{expected_first_response_hours, RequestInput};
+use crate::domain::{CurrentUser, FieldError, FieldErrors, Role};
+use crate::i18n::{td_string, Locale};
+use crate::server::auth::tokens::{hash_token, random_token};
+use crate::server::config::Config;
+use crate::server::db::{outbox, requests, Db, DbResult};
+use crate::server::events::EventBus;
+
+#[derive(Debug)]
+pub enum SubmitError {
+    Invalid(FieldErrors),
+    Db(sqlx::Error),
+}
+
+impl From<sqlx::Error> for SubmitError {
+    fn from(e: sqlx::Error) -> Self {
+        SubmitError::Db(e)
+    }
+}
+
+/// What the customer gets back: the reference to quote and the private tracking token (shown once).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submitted {
+    pub reference: String,
+    pub token: String,
+}
+
+#[derive(Serialize)]
+struct CreatedEvent<'a> {
+    reference: &'a str,
+    summary: &'a str,
+}
+
+/// A form's idempotency key: random, URL-safe, of sane length.
+fn valid_key(key: &str) -> bool {
+    (16..=100).contains(&key.len()) && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// Files a request. Submitting the same form twice (a double click, a retry after a lost answer) finds the
+/// first request by its idempotency key and only issues another tracking link for it.
+#[allow(clippy::too_many_arguments)]
+pub async fn submit(
+    db: &Db,
+    bus: &EventBus,
+    config: &Config,
+    input: &RequestInput,
+    idempotency_key: &str,
+    customer: Option<&CurrentUser>,
+    locale: Locale,
+    now: i64,
+) -> Result<Submitted, SubmitError> {
+    let mut tx = db.begin().await?;
+    let categories = requests::categories(&mut tx).await?;
+    let ids: Vec<i64> = categories.iter().map(|c| c.id).collect();
+    let parsed = input.parse(&ids);
+    if !valid_key(idempotency_key) {
+        let mut errors = parsed.err().unwrap_or_default();
+        errors.add("idempotency_key", FieldError::InvalidChoice);
+        return Err(SubmitError::Invalid(errors));
+    }
+    let new = parsed.map_err(SubmitError::Invalid)?;
+    let token = random_token();
+    if let Some(existing) = requests::by_idempotency_key(&mut tx, idempotency_key).await? {
+        requests::add_token(&mut tx, &hash_token(&token), existing.id, now).await?;
+        tx.commit().await?;
+        return Ok(Submitted { reference: existing.reference.unwrap_or_default(), token });
+    }
+    let customer_id = customer.filter(|u| u.has(Role::Customer)).map(|u| u.id);
+    let row = requests::NewRequestRow {
+        idempotency_key,
+        customer_id,
+        name: &new.name,
+        email: new.email.as_str(),
+        phone: new.phone.as_deref(),
+        address: &new.address,
+        category_id: new.category_id,
+        summary: &new.summary,
+        description: &new.description,
+        status: JobStatus::Received.as_str(),
+    };
+    let id = requests::insert(&mut tx, &row, now).await?;
+    let year: i32 = crate::domain::time::format_utc(now)[..4].parse().unwrap_or(1970);
+    let reference = reference(year, id);
+    requests::set_reference(&mut tx, id, &reference).await?;
+    requests::add_token(&mut tx, &hash_token(&token), id, now).await?;
+    let received = requests::NewJobEvent {
+        request_id: id,
+        kind: "status",
+        status: Some(JobStatus::Received.as_str()),
+        body: None,
+        public: true,
+        actor_id: None,
+    };
+    requests::add_event(&mut tx, &received, now).await?;
+
+    let link = config.link(&format!("/track/{token}"));
+    let subject = format!("{} {reference}", td_string!(locale, mail.request_received_subject));
+    let body = format!(
+        "{}\n\n{}: {reference}\n{}: {}\n\n{}\n{link}",
+        td_string!(locale, mail.request_received_intro),
+        td_string!(locale, mail.reference),
+        td_string!(locale, mail.summary),
+        new.summary,
+        td_string!(locale, mail.tracking_link),
+    );
+    let mail = outbox::NewMail {
+        kind: "request_received",
+        recipient: new.email.as_str(),
+        subject: &subject,
+        body_text: &body,
+    };
+    outbox::insert(&mut tx, &mail, now).await?;
+    let event = CreatedEvent { reference: &reference, summary: &new.summary };
+    let pending = bus.append(&mut tx, "staff", "request.created", &event, now).await?;
+    tx.commit().await?;
+    bus.announce(pending);
+    Ok(Submitted { reference, token })
+}
+
+/// A request as its tracking link shows it: only customer-visible facts and timeline entries.
+pub struct Tracked {
+    pub request: requests::RequestRow,
+    pub category: requests::CategoryRow,
+    pub expected_hours: i64,
+    pub events: Vec<requests::JobEventRow>,
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+pub async fn track(db: &Db, token: &str, now: i64) -> DbResult<Option<Tracked>> {
+    if token.len() > 100 {
+        return Ok(None);
+    }
+    let mut conn = db.acquire().await?;
+    let Some(request) = requests::by_token(&mut conn, &hash_token(token)).await? else {
+        return Ok(None);
+    };
+    let category = requests::category(&mut conn, request.category_id).await?.ok_or(sqlx::Error::RowNotFound)?;
+    let mut recent = requests::recent_first_responses(&mut conn, category.id, now - 30 * DAY_MS, 1000).await?;
+    let expected_hours = expected_first_response_hours(category.first_response_hours, &mut recent);
+    let events = requests::public_events(&mut conn, request.id).await?;
+    Ok(Some(Tracked { request, category, expected_hours, events }))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn idempotency_keys_are_checked() {
+        assert!(super::valid_key("abcdefghijklmnop"));
+        assert!(!super::valid_key("short"));
+        assert!(!super::valid_key("has spaces in it, quite long"));
+    }
+}

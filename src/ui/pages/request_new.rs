@@ -1,0 +1,81 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::requests::{request_form, CreateRequest};
+use crate::app::Page;
+use crate::domain::email::EMAIL_MAX_LEN;
+use crate::domain::request::{ADDRESS_MAX, DESCRIPTION_MAX, NAME_MAX, PHONE_MAX, SUMMARY_MAX};
+use crate::i18n::*;
+use crate::ui::components::errors::{ErrorNotice, FormErrors};
+use crate::ui::components::fields::{action_error, SelectField, TextField};
+
+/// `/requests/new`: anyone can ask for service; no account needed.
+#[component]
+pub fn RequestNewPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let form = Resource::new(|| (), |_| request_form());
+    view! {
+        <Page>
+            <Title text=move || t_string!(i18n, request.title).to_string() />
+            <h1>{t!(i18n, request.title)}</h1>
+            <p>{t!(i18n, request.intro)}</p>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match form.await {
+                        Ok(data) => view! { <RequestForm data /> }.into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </Page>
+    }
+}
+
+#[component]
+fn RequestForm(data: crate::api::requests::RequestFormData) -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<CreateRequest>::new();
+    let error = action_error(action);
+    let pending = action.pending();
+    let label =
+        |f: fn(leptos_i18n::I18nContext<Locale>) -> &'static str| Signal::derive(move || f(use_i18n()).to_string());
+    let targets = data.categories.clone();
+    let options = data.categories.into_iter().map(|c| (c.id.to_string(), c.name)).collect::<Vec<_>>();
+    view! {
+        <ActionForm action attr:aria-labelledby="request-heading" attr:novalidate=true attr:class="card">
+            <h2 id="request-heading" class="visually-hidden">{t!(i18n, request.title)}</h2>
+            <FormErrors error form_id="request" />
+            <input type="hidden" name="idempotency_key" value=data.idempotency_key />
+            <TextField form_id="request" name="name" autocomplete="name" maxlength=NAME_MAX required=true
+                label=label(|i18n| t_string!(i18n, request.name)) error />
+            <TextField form_id="request" name="email" input_type="email" autocomplete="email" maxlength=EMAIL_MAX_LEN
+                required=true label=label(|i18n| t_string!(i18n, request.email))
+                hint=label(|i18n| t_string!(i18n, request.email_hint)) error />
+            <TextField form_id="request" name="phone" input_type="tel" autocomplete="tel" maxlength=PHONE_MAX
+                label=label(|i18n| t_string!(i18n, request.phone)) error />
+            <TextField form_id="request" name="address" autocomplete="street-address" maxlength=ADDRESS_MAX
+                required=true label=label(|i18n| t_string!(i18n, request.address)) error />
+            <SelectField form_id="request" name="category" options
+                label=label(|i18n| t_string!(i18n, request.category))
+                placeholder=label(|i18n| t_string!(i18n, request.choose_category)) error />
+            <ul class="hint">
+                {targets
+                    .into_iter()
+                    .map(|c| {
+                        let (name, hours) = (c.name, c.first_response_hours);
+                        view! { <li>{t!(i18n, request.response_target, name = move || name.clone(), hours = move || hours)}</li> }
+                    })
+                    .collect_view()}
+            </ul>
+            <TextField form_id="request" name="summary" maxlength=SUMMARY_MAX required=true
+                label=label(|i18n| t_string!(i18n, request.summary))
+                hint=label(|i18n| t_string!(i18n, request.summary_hint)) error />
+            <TextField form_id="request" name="description" multiline=true maxlength=DESCRIPTION_MAX required=true
+                label=label(|i18n| t_string!(i18n, request.description))
+                hint=label(|i18n| t_string!(i18n, request.description_hint)) error />
+            <button type="submit" disabled=move || pending.get()>
+                {move || if pending.get() { t_string!(i18n, request.sending) } else { t_string!(i18n, request.submit) }}
+            </button>
+        </ActionForm>
+    }
+}

@@ -1,0 +1,116 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::api::requests::{track_request, TrackedRequest};
+use crate::app::Page;
+use crate::domain::job::JobStatus;
+use crate::domain::time::{format_utc, iso8601};
+use crate::domain::AppError;
+use crate::i18n::*;
+use crate::ui::components::errors::ErrorNotice;
+
+pub fn status_name(i18n: leptos_i18n::I18nContext<Locale>, status: JobStatus) -> &'static str {
+    match status {
+        JobStatus::Received => t_string!(i18n, status.received),
+        JobStatus::Scheduled => t_string!(i18n, status.scheduled),
+        JobStatus::EnRoute => t_string!(i18n, status.en_route),
+        JobStatus::OnSite => t_string!(i18n, status.on_site),
+        JobStatus::Completed => t_string!(i18n, status.completed),
+        JobStatus::NeedsRevisit => t_string!(i18n, status.needs_revisit),
+        JobStatus::Cancelled => t_string!(i18n, status.cancelled),
+    }
+}
+
+/// `/track/<token>`: the job behind a private link. After submitting, `?new=1` adds the confirmation.
+#[component]
+pub fn TrackPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let token = use_params_map().with_untracked(|p| p.get("token")).unwrap_or_default();
+    let is_new = use_query_map().with_untracked(|q| q.get("new").is_some());
+    let tracked = Resource::new(move || token.clone(), track_request);
+    view! {
+        <Page>
+            <Title text=move || t_string!(i18n, track.title).to_string() />
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match tracked.await {
+                        Ok(request) => view! { <Tracked request is_new /> }.into_any(),
+                        Err(AppError::NotFound) => {
+                            crate::ui::set_status(404);
+                            view! {
+                                <h1>{t!(i18n, track.not_found_title)}</h1>
+                                <p>{t!(i18n, track.not_found_body)}</p>
+                            }
+                                .into_any()
+                        }
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </Page>
+    }
+}
+
+#[component]
+fn Tracked(request: TrackedRequest, is_new: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let hours = request.expected_first_response_hours;
+    let status = request.status;
+    view! {
+        <h1>{t!(i18n, track.title)}</h1>
+        {is_new
+            .then(|| {
+                view! {
+                    <div class="notice notice-ok" role="status">
+                        <h2>{t!(i18n, track.received_title)}</h2>
+                        <p>{t!(i18n, track.received_body)}</p>
+                        <p>{t!(i18n, track.keep_link)}</p>
+                    </div>
+                }
+            })}
+        <p class="status-badge">
+            {t!(i18n, track.status)} ": " <strong>{move || status_name(i18n, status)}</strong>
+        </p>
+        <dl class="facts">
+            <dt>{t!(i18n, track.reference)}</dt>
+            <dd>{request.reference.clone()}</dd>
+            <dt>{t!(i18n, track.expected)}</dt>
+            <dd>{t!(i18n, track.expected_value, hours = move || hours)}</dd>
+            <dt>{t!(i18n, track.category)}</dt>
+            <dd>{request.category.clone()}</dd>
+            <dt>{t!(i18n, track.summary)}</dt>
+            <dd>{request.summary.clone()}</dd>
+            <dt>{t!(i18n, track.address)}</dt>
+            <dd>{request.address.clone()}</dd>
+            <dt>{t!(i18n, track.submitted)}</dt>
+            <dd>
+                <time datetime=iso8601(request.created_at)>{format_utc(request.created_at)}</time>
+            </dd>
+        </dl>
+        <h2>{t!(i18n, track.description)}</h2>
+        <p class="pre-wrap">{request.description.clone()}</p>
+        <section aria-labelledby="timeline-heading">
+            <h2 id="timeline-heading">{t!(i18n, track.timeline)}</h2>
+            <ol class="activity">
+                {request
+                    .timeline
+                    .into_iter()
+                    .map(|entry| {
+                        let status = entry.status;
+                        view! {
+                            <li>
+                                <time datetime=iso8601(entry.at)>{format_utc(entry.at)}</time>
+                                " "
+                                {status
+                                    .map(|s| {
+                                        view! { <span>{t!(i18n, track.event_status, status = move || status_name(i18n, s))}</span> }
+                                    })}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ol>
+        </section>
+    }
+}

@@ -1,0 +1,177 @@
+//! Service requests on both backends: submitting, idempotency, nothing half-saved, tracking tokens that
+//! open one job only, and a timeline without internal notes.
+#![cfg(feature = "ssr")]
+
+mod common;
+
+use portal::domain::request::RequestInput;
+use portal::domain::FieldError;
+use portal::i18n::Locale;
+use portal::server::db::{outbox, requests, Db};
+use portal::server::events::EventBus;
+use portal::server::requests::{submit, track, SubmitError};
+
+const NOW: i64 = 1_800_000_000_000; // 2027-01-15
+
+fn input(summary: &str) -> RequestInput {
+    RequestInput {
+        name: "Ana Kowalska".into(),
+        email: "ana@example.com".into(),
+        phone: "".into(),
+        address: "ul. Długa 5, Kraków".into(),
+        category: "1".into(),
+        summary: summary.into(),
+        description: "Water drips under the kitchen sink.".into(),
+    }
+}
+
+async fn count(db: &Db) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM service_requests").fetch_one(db.pool()).await.unwrap()
+}
+
+async fn submitting_files_a_request_with_reference_token_mail_and_timeline(db: Db) {
+    let bus = EventBus::new(db.backend());
+    let config = common::test_config("unused", "127.0.0.1:3000".parse().unwrap());
+    let first = submit(&db, &bus, &config, &input("Leaking sink"), "key-aaaaaaaaaaaaaaaa", None, Locale::en, NOW)
+        .await
+        .unwrap();
+    assert!(first.reference.starts_with("SR-2027-"), "{}", first.reference);
+    assert_eq!(first.token.len(), 43);
+
+    let tracked = track(&db, &first.token, NOW).await.unwrap().expect("the token opens the request");
+    assert_eq!(tracked.request.summary, "Leaking sink");
+    assert_eq!(tracked.request.status, "received");
+    assert_eq!(tracked.category.slug, "plumbing");
+    assert_eq!(tracked.expected_hours, 4, "the category's target while there is no history");
+    assert_eq!(tracked.events.len(), 1);
+    assert_eq!(tracked.events[0].status.as_deref(), Some("received"));
+
+    let mut conn = db.acquire().await.unwrap();
+    let mail = outbox::recent_for(&mut conn, "ana@example.com", 5).await.unwrap();
+    assert_eq!(mail.len(), 1);
+    assert!(mail[0].subject.contains(&first.reference));
+    assert!(mail[0].body_text.contains(&format!("http://127.0.0.1:3000/track/{}", first.token)));
+    let events = portal::server::db::events::since(&mut conn, "staff", 0, 10).await.unwrap();
+    assert_eq!(events.last().unwrap().kind, "request.created");
+    drop(conn);
+
+    // A second request: its own reference and token; neither token opens the other's job.
+    let second = submit(&db, &bus, &config, &input("Dripping tap"), "key-bbbbbbbbbbbbbbbb", None, Locale::en, NOW)
+        .await
+        .unwrap();
+    assert_ne!(second.reference, first.reference);
+    assert_eq!(track(&db, &second.token, NOW).await.unwrap().unwrap().request.summary, "Dripping tap");
+    assert_eq!(track(&db, &first.token, NOW).await.unwrap().unwrap().request.summary, "Leaking sink");
+    assert!(track(&db, "not-a-token", NOW).await.unwrap().is_none());
+}
+
+async fn a_repeated_submission_files_one_request(db: Db) {
+    let bus = EventBus::new(db.backend());
+    let config = common::test_config("unused", "127.0.0.1:3000".parse().unwrap());
+    let key = "key-cccccccccccccccc";
+    let a = submit(&db, &bus, &config, &input("Leaking sink"), key, None, Locale::en, NOW).await.unwrap();
+    let b = submit(&db, &bus, &config, &input("Leaking sink"), key, None, Locale::en, NOW + 5).await.unwrap();
+    assert_eq!(a.reference, b.reference);
+    assert_ne!(a.token, b.token, "the retry gets a working link of its own");
+    assert_eq!(track(&db, &b.token, NOW).await.unwrap().unwrap().request.reference, Some(a.reference));
+    assert_eq!(count(&db).await, 1);
+}
+
+async fn bad_input_saves_nothing(db: Db) {
+    let bus = EventBus::new(db.backend());
+    let config = common::test_config("unused", "127.0.0.1:3000".parse().unwrap());
+    let mut bad = input("Hi");
+    bad.category = "999".into();
+    let Err(SubmitError::Invalid(errors)) =
+        submit(&db, &bus, &config, &bad, "key-dddddddddddddddd", None, Locale::en, NOW).await
+    else {
+        panic!("expected field errors");
+    };
+    assert_eq!(errors.get("summary"), Some(&FieldError::TooShort { min: 5 }));
+    assert_eq!(errors.get("category"), Some(&FieldError::InvalidChoice));
+    let Err(SubmitError::Invalid(errors)) =
+        submit(&db, &bus, &config, &input("Leaking sink"), "bad key", None, Locale::en, NOW).await
+    else {
+        panic!("expected a refused key");
+    };
+    assert_eq!(errors.get("idempotency_key"), Some(&FieldError::InvalidChoice));
+    assert_eq!(count(&db).await, 0);
+    let mut conn = db.acquire().await.unwrap();
+    assert!(outbox::recent_for(&mut conn, "ana@example.com", 5).await.unwrap().is_empty());
+}
+
+async fn internal_notes_stay_off_the_tracking_page(db: Db) {
+    let bus = EventBus::new(db.backend());
+    let config = common::test_config("unused", "127.0.0.1:3000".parse().unwrap());
+    let filed = submit(&db, &bus, &config, &input("Leaking sink"), "key-eeeeeeeeeeeeeeee", None, Locale::en, NOW)
+        .await
+        .unwrap();
+    let id = track(&db, &filed.token, NOW).await.unwrap().unwrap().request.id;
+    let mut conn = db.acquire().await.unwrap();
+    let note = requests::NewJobEvent {
+        request_id: id,
+        kind: "note",
+        status: None,
+        body: Some("customer seemed annoyed"),
+        public: false,
+        actor_id: None,
+    };
+    requests::add_event(&mut conn, &note, NOW + 1).await.unwrap();
+    drop(conn);
+    let tracked = track(&db, &filed.token, NOW).await.unwrap().unwrap();
+    assert!(tracked.events.iter().all(|e| e.body.as_deref() != Some("customer seemed annoyed")));
+    assert_eq!(tracked.events.len(), 1);
+}
+
+on_both_backends!(
+    submitting_files_a_request_with_reference_token_mail_and_timeline,
+    a_repeated_submission_files_one_request,
+    bad_input_saves_nothing,
+    internal_notes_stay_off_the_tracking_page,
+);
+
+#[tokio::test]
+async fn over_http_a_request_is_filed_and_tracked_by_its_link_only() {
+    let app = common::TestApp::spawn().await;
+    let client = common::TestApp::client();
+    let form: &[(&str, &str)] = &[
+        ("name", "Ana"),
+        ("email", "ana@example.com"),
+        ("phone", ""),
+        ("address", "ul. Długa 5, Kraków"),
+        ("category", "2"),
+        ("summary", "Radiator cold"),
+        ("description", "The bedroom radiator stays cold."),
+        ("idempotency_key", "key-ffffffffffffffff"),
+    ];
+    let response = app.call(&client, "/api/requests/create", form).await;
+    assert_eq!(response.status(), 200);
+    let location = response.headers().get("location").unwrap().to_str().unwrap().to_owned();
+    assert!(location.starts_with("/track/") && location.ends_with("?new=1"), "{location}");
+    let page = client.get(app.url(&location)).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Request received") && html.contains("SR-") && html.contains("Radiator cold"));
+
+    let missing = client.get(app.url("/track/guessed-token-value")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert!(missing.text().await.unwrap().contains("Request not found"));
+
+    // Bad input: 400 with one error per field, nothing filed.
+    let mut bad = form.to_vec();
+    bad[0] = ("name", "");
+    bad[4] = ("category", "");
+    bad[7] = ("idempotency_key", "key-gggggggggggggggg");
+    let response = app.call(&client, "/api/requests/create", &bad).await;
+    let status = response.status();
+    let body = response.text().await.unwrap();
+    assert_eq!(status, 400, "{body}");
+    let error: portal::domain::AppError = serde_json::from_str(&body).unwrap();
+    let errors = error.field_errors().unwrap();
+    assert_eq!(errors.get("name"), Some(&FieldError::Required));
+    assert_eq!(errors.get("category"), Some(&FieldError::Required));
+    assert_eq!(errors.value("summary"), Some("Radiator cold"), "what was typed comes back");
+    let sqlite_count: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM service_requests").fetch_one(app.state.db.pool()).await.unwrap();
+    assert_eq!(sqlite_count, 1);
+}
