@@ -8,6 +8,7 @@ use crate::i18n::*;
 use crate::ui::layouts::{Footer, Header};
 use crate::ui::pages::error::ErrorPage;
 use crate::ui::pages::request_new::RequestNewPage;
+use crate::ui::pages::staff_job::StaffJobPage;
 use crate::ui::pages::track::TrackPage;
 use crate::ui::pages::{
     account::AccountPage, admin_users::AdminUsersPage, home::HomePage, magic::MagicLinkPage, not_found::NotFoundPage,
@@ -60,6 +61,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/auth/magic") view=MagicLinkPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/staff") view=StaffPage ssr=SsrMode::Async />
+                    <Route path=path!("/staff/jobs/:id") view=StaffJobPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async />
                     <Route path=path!("/requests/new") view=RequestNewPage ssr=SsrMode::Async />
                     <Route path=path!("/track/:token") view=TrackPage ssr=SsrMode::Async />

@@ -11,6 +11,8 @@ pub enum Topic {
     Staff,
     /// One user's own account activity.
     User(UserId),
+    /// One job's customer-visible changes (internal notes are never published here).
+    Job(i64),
 }
 
 impl Topic {
@@ -18,13 +20,20 @@ impl Topic {
         match self {
             Topic::Staff => "staff".into(),
             Topic::User(id) => format!("user-{id}"),
+            Topic::Job(id) => format!("job-{id}"),
         }
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
         match raw {
             "staff" => Some(Topic::Staff),
-            _ => raw.strip_prefix("user-").and_then(|id| id.parse().ok()).map(Topic::User),
+            _ => {
+                if let Some(id) = raw.strip_prefix("user-") {
+                    id.parse().ok().map(Topic::User)
+                } else {
+                    raw.strip_prefix("job-").and_then(|id| id.parse().ok()).map(Topic::Job)
+                }
+            }
         }
     }
 
@@ -45,7 +54,7 @@ pub struct LiveMessage {
 }
 
 #[cfg(feature = "hydrate")]
-pub use browser::subscribe;
+pub use browser::{subscribe, subscribe_url, Subscription};
 
 #[cfg(feature = "hydrate")]
 mod browser {
@@ -61,6 +70,11 @@ mod browser {
     /// replays what was missed.
     /// `since`: the newest event the page already shows (the stream resumes after it); `None` starts at now.
     pub fn subscribe(topic: Topic, since: Option<i64>, on_message: impl Fn(LiveMessage) + 'static) -> Subscription {
+        subscribe_url(topic.url(), since, on_message)
+    }
+
+    /// Like [`subscribe`], for a stream at any URL (e.g. a job followed by its private tracking link).
+    pub fn subscribe_url(base: String, since: Option<i64>, on_message: impl Fn(LiveMessage) + 'static) -> Subscription {
         let (stop_tx, stop_rx) = futures::channel::oneshot::channel::<()>();
         spawn_local(async move {
             let mut last_id: Option<i64> = since;
@@ -68,8 +82,8 @@ mod browser {
             let mut delay_ms = 1_000u32;
             loop {
                 let url = match last_id {
-                    Some(id) => format!("{}?last_event_id={id}", topic.url()),
-                    None => topic.url(),
+                    Some(id) => format!("{base}?last_event_id={id}"),
+                    None => base.clone(),
                 };
                 let Ok(mut source) = EventSource::new(&url) else { return };
                 let Ok(mut messages) = source.subscribe("message") else { return };
@@ -135,7 +149,7 @@ mod tests {
 
     #[test]
     fn topic_keys_round_trip() {
-        for topic in [Topic::Staff, Topic::User(42)] {
+        for topic in [Topic::Staff, Topic::User(42), Topic::Job(7)] {
             assert_eq!(Topic::parse(&topic.key()), Some(topic));
         }
         assert_eq!(Topic::parse("user-x"), None);

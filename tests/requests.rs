@@ -123,7 +123,67 @@ async fn internal_notes_stay_off_the_tracking_page(db: Db) {
     assert_eq!(tracked.events.len(), 1);
 }
 
+async fn staff_move_jobs_through_allowed_transitions_only(db: Db) {
+    use portal::domain::job::JobStatus;
+    use portal::server::requests::{change_status, JobError};
+    let bus = EventBus::new(db.backend());
+    let config = common::test_config("unused", "127.0.0.1:3000".parse().unwrap());
+    let filed = submit(&db, &bus, &config, &input("Leaking sink"), "key-hhhhhhhhhhhhhhhh", None, Locale::en, NOW)
+        .await
+        .unwrap();
+    let job = track(&db, &filed.token, NOW).await.unwrap().unwrap().request;
+    let staff = portal::server::accounts::create(
+        &db,
+        &bus,
+        &portal::domain::Email::parse("tech@example.com").unwrap(),
+        &portal::domain::Roles::parse("staff").unwrap(),
+        Some("Tess Tech"),
+        Some(portal::domain::Password::parse("a-long-test-password").unwrap()),
+        NOW,
+    )
+    .await
+    .unwrap();
+    let staff = portal::server::auth::session::current_user(&staff).unwrap();
+
+    // received -> on_site skips steps: refused, nothing changes.
+    let refused = change_status(&db, &bus, &staff, job.id, JobStatus::OnSite, job.version, NOW + 1).await;
+    assert!(matches!(refused, Err(JobError::InvalidTransition { from: JobStatus::Received, to: JobStatus::OnSite })));
+    change_status(&db, &bus, &staff, job.id, JobStatus::Scheduled, job.version, NOW + 2).await.unwrap();
+
+    // A second save based on the old version is refused with who changed it.
+    let stale = change_status(&db, &bus, &staff, job.id, JobStatus::Cancelled, job.version, NOW + 3).await;
+    match stale {
+        Err(JobError::Conflict { by, at }) => {
+            assert_eq!(by.as_deref(), Some("Tess Tech"));
+            assert_eq!(at, NOW + 2);
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    let now = track(&db, &filed.token, NOW).await.unwrap().unwrap();
+    assert_eq!(now.request.status, "scheduled");
+    assert_eq!(now.events.iter().filter_map(|e| e.status.as_deref()).collect::<Vec<_>>(), ["received", "scheduled"]);
+    change_status(&db, &bus, &staff, job.id, JobStatus::EnRoute, now.request.version, NOW + 4).await.unwrap();
+
+    // The job's public topic got the status events; the first response was recorded.
+    let mut conn = db.acquire().await.unwrap();
+    let topic = portal::server::requests::job_topic(job.id);
+    let events = portal::server::db::events::since(&mut conn, &topic, 0, 10).await.unwrap();
+    assert_eq!(events.len(), 2);
+    assert!(events[1].payload.contains("en_route"));
+    let first: Option<i64> = sqlx::query_scalar("SELECT first_response_at FROM service_requests WHERE id = $1")
+        .bind(job.id)
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(first, Some(NOW + 2));
+    assert!(matches!(
+        change_status(&db, &bus, &staff, 999_999, JobStatus::Scheduled, 1, NOW).await,
+        Err(JobError::NotFound)
+    ));
+}
+
 on_both_backends!(
+    staff_move_jobs_through_allowed_transitions_only,
     submitting_files_a_request_with_reference_token_mail_and_timeline,
     a_repeated_submission_files_one_request,
     bad_input_saves_nothing,
@@ -174,4 +234,24 @@ async fn over_http_a_request_is_filed_and_tracked_by_its_link_only() {
     let sqlite_count: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM service_requests").fetch_one(app.state.db.pool()).await.unwrap();
     assert_eq!(sqlite_count, 1);
+}
+
+#[tokio::test]
+async fn job_functions_are_for_staff_only() {
+    let app = common::TestApp::spawn().await;
+    let anonymous = common::TestApp::client();
+    for path in ["/api/jobs/list", "/api/jobs/get", "/api/jobs/status"] {
+        let form: &[(&str, &str)] = &[("id", "1"), ("status", "scheduled"), ("version", "1")];
+        let call = |client| app.call(client, path, if path == "/api/jobs/list" { &[] } else { form });
+        assert_eq!(call(&anonymous).await.status(), 401, "{path}");
+        let customer = app.signed_in(&format!("c{}@example.com", path.len()), "customer").await;
+        assert_eq!(call(&customer).await.status(), 403, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_tracking_stream_needs_a_real_token() {
+    let app = common::TestApp::spawn().await;
+    let response = common::TestApp::client().get(app.url("/api/track/made-up-token/events")).send().await.unwrap();
+    assert_eq!(response.status(), 404);
 }

@@ -93,6 +93,8 @@ pub struct TrackedRequest {
     pub created_at: i64,
     pub expected_first_response_hours: i64,
     pub timeline: Vec<TimelineEntry>,
+    /// The newest live-event id when this was read: the page follows the job's stream from there.
+    pub live_since: i64,
 }
 
 /// The job behind a tracking token: that one job only, whoever asks.
@@ -114,6 +116,7 @@ pub async fn track_request(token: String) -> Result<TrackedRequest, AppError> {
         address: t.request.address,
         created_at: t.request.created_at,
         expected_first_response_hours: t.expected_hours,
+        live_since: t.live_since,
         timeline: t
             .events
             .into_iter()

@@ -94,6 +94,12 @@ pub enum AppError {
     /// A magic link that is unknown, used or expired.
     #[error("link expired")]
     LinkExpired,
+    /// A job status change the lifecycle does not allow.
+    #[error("invalid transition")]
+    InvalidTransition { from: super::job::JobStatus, to: super::job::JobStatus },
+    /// Someone else saved first (HTTP 409): who (if known) and when.
+    #[error("changed meanwhile")]
+    Conflict { by: Option<String>, at: i64 },
     /// The database is unreachable (HTTP 503).
     #[error("unavailable")]
     Unavailable { request_id: String },
@@ -112,7 +118,11 @@ impl AppError {
             AppError::Unauthenticated => 401,
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
-            AppError::InvalidCredentials | AppError::Invalid(_) | AppError::LinkExpired => 400,
+            AppError::InvalidCredentials
+            | AppError::Invalid(_)
+            | AppError::LinkExpired
+            | AppError::InvalidTransition { .. } => 400,
+            AppError::Conflict { .. } => 409,
             AppError::RateLimited { .. } => 429,
             AppError::Unavailable { .. } => 503,
             AppError::Internal { .. } | AppError::Request(_) => 500,

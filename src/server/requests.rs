@@ -128,9 +128,20 @@ pub struct Tracked {
     pub category: requests::CategoryRow,
     pub expected_hours: i64,
     pub events: Vec<requests::JobEventRow>,
+    /// The live-event log position this view corresponds to.
+    pub live_since: i64,
 }
 
 const DAY_MS: i64 = 86_400_000;
+
+/// The request a tracking token opens, if any.
+pub async fn request_id_for_token(db: &Db, token: &str) -> DbResult<Option<i64>> {
+    if token.len() > 100 {
+        return Ok(None);
+    }
+    let mut conn = db.acquire().await?;
+    Ok(requests::by_token(&mut conn, &hash_token(token)).await?.map(|r| r.id))
+}
 
 pub async fn track(db: &Db, token: &str, now: i64) -> DbResult<Option<Tracked>> {
     if token.len() > 100 {
@@ -143,8 +154,10 @@ pub async fn track(db: &Db, token: &str, now: i64) -> DbResult<Option<Tracked>> 
     let category = requests::category(&mut conn, request.category_id).await?.ok_or(sqlx::Error::RowNotFound)?;
     let mut recent = requests::recent_first_responses(&mut conn, category.id, now - 30 * DAY_MS, 1000).await?;
     let expected_hours = expected_first_response_hours(category.first_response_hours, &mut recent);
+    // Read the log position first: anything after it may be missing from this view and will be streamed.
+    let live_since = crate::server::db::events::max_id(&mut conn).await?;
     let events = requests::public_events(&mut conn, request.id).await?;
-    Ok(Some(Tracked { request, category, expected_hours, events }))
+    Ok(Some(Tracked { request, category, expected_hours, events, live_since }))
 }
 
 #[cfg(test)]
@@ -155,4 +168,83 @@ mod tests {
         assert!(!super::valid_key("short"));
         assert!(!super::valid_key("has spaces in it, quite long"));
     }
+}
+
+#[derive(Debug)]
+pub enum JobError {
+    NotFound,
+    /// The lifecycle does not allow this move.
+    InvalidTransition {
+        from: JobStatus,
+        to: JobStatus,
+    },
+    /// Someone else changed the job since the form was loaded: who and when (the latest timeline entry).
+    Conflict {
+        by: Option<String>,
+        at: i64,
+    },
+    Db(sqlx::Error),
+}
+
+impl From<sqlx::Error> for JobError {
+    fn from(e: sqlx::Error) -> Self {
+        JobError::Db(e)
+    }
+}
+
+#[derive(Serialize)]
+struct StatusEvent<'a> {
+    reference: &'a str,
+    status: &'a str,
+}
+
+/// The topic a job's customer-visible changes are published on.
+pub fn job_topic(request_id: i64) -> String {
+    crate::live::Topic::Job(request_id).key()
+}
+
+/// Moves a job through its lifecycle: allowed transitions only, and only from the version the staff member
+/// saw (a second, stale save is refused with who changed it and when, never silently applied). The status
+/// change, its timeline entry and the live events are one transaction.
+pub async fn change_status(
+    db: &Db,
+    bus: &EventBus,
+    actor: &CurrentUser,
+    request_id: i64,
+    target: JobStatus,
+    expected_version: i64,
+    now: i64,
+) -> Result<(), JobError> {
+    let mut tx = db.begin().await?;
+    let request = requests::by_id(&mut tx, request_id).await?.ok_or(JobError::NotFound)?;
+    if request.version != expected_version {
+        let last = requests::all_events(&mut tx, request_id).await?.pop();
+        return Err(JobError::Conflict {
+            by: last.as_ref().and_then(|e| e.actor.clone()),
+            at: last.map(|e| e.created_at).unwrap_or(request.created_at),
+        });
+    }
+    let from = JobStatus::parse(&request.status).unwrap_or(JobStatus::Received);
+    let to = crate::domain::job::transition(from, target)
+        .map_err(|e| JobError::InvalidTransition { from: e.from, to: e.to })?;
+    if !requests::set_status(&mut tx, request_id, to.as_str(), expected_version, now).await? {
+        return Err(JobError::Conflict { by: None, at: now });
+    }
+    let entry = requests::NewJobEvent {
+        request_id,
+        kind: "status",
+        status: Some(to.as_str()),
+        body: None,
+        public: true,
+        actor_id: Some(actor.id),
+    };
+    requests::add_event(&mut tx, &entry, now).await?;
+    let reference = request.reference.unwrap_or_default();
+    let payload = StatusEvent { reference: &reference, status: to.as_str() };
+    let for_customer = bus.append(&mut tx, &job_topic(request_id), "job.status", &payload, now).await?;
+    let for_team = bus.append(&mut tx, "staff", "job.status", &payload, now).await?;
+    tx.commit().await?;
+    bus.announce(for_customer);
+    bus.announce(for_team);
+    Ok(())
 }

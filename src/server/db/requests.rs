@@ -175,3 +175,56 @@ pub async fn public_events(conn: &mut Conn, request_id: i64) -> DbResult<Vec<Job
     .fetch_all(conn)
     .await
 }
+
+pub async fn by_id(conn: &mut Conn, id: i64) -> DbResult<Option<RequestRow>> {
+    sqlx::query_as(&format!("SELECT {REQUEST_COLUMNS} FROM service_requests WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// The newest requests first (the staff board).
+pub async fn recent(conn: &mut Conn, limit: i64) -> DbResult<Vec<RequestRow>> {
+    sqlx::query_as(&format!("SELECT {REQUEST_COLUMNS} FROM service_requests ORDER BY id DESC LIMIT $1"))
+        .bind(limit)
+        .fetch_all(conn)
+        .await
+}
+
+/// Moves the request to `status` if nobody changed it since `expected_version`; false when someone did.
+/// The first staff action also records the first response.
+pub async fn set_status(conn: &mut Conn, id: i64, status: &str, expected_version: i64, now: i64) -> DbResult<bool> {
+    let done = sqlx::query(
+        "UPDATE service_requests SET status = $1, version = version + 1, updated_at = $2, \
+         first_response_at = COALESCE(first_response_at, $2) WHERE id = $3 AND version = $4",
+    )
+    .bind(status)
+    .bind(now)
+    .bind(id)
+    .bind(expected_version)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The whole timeline for staff, internal notes included, with who did each step.
+#[derive(Debug, Clone, FromRow)]
+pub struct StaffEventRow {
+    pub id: i64,
+    pub kind: String,
+    pub status: Option<String>,
+    pub body: Option<String>,
+    pub public: i64,
+    pub actor: Option<String>,
+    pub created_at: i64,
+}
+
+pub async fn all_events(conn: &mut Conn, request_id: i64) -> DbResult<Vec<StaffEventRow>> {
+    sqlx::query_as(
+        "SELECT e.id, e.kind, e.status, e.body, e.public, COALESCE(u.display_name, u.email) AS actor, e.created_at \
+         FROM job_events e LEFT JOIN users u ON u.id = e.actor_id WHERE e.request_id = $1 ORDER BY e.id",
+    )
+    .bind(request_id)
+    .fetch_all(conn)
+    .await
+}

@@ -32,6 +32,8 @@ pub fn may_subscribe(user: &CurrentUser, topic: &Topic) -> bool {
     match topic {
         Topic::Staff => user.is_staff(),
         Topic::User(id) => user.id == *id,
+        // Customers follow their job by its tracking link (`track_handler`); signed in, the team may.
+        Topic::Job(_) => user.is_staff(),
     }
 }
 
@@ -168,4 +170,30 @@ async fn newest_id(state: &AppState) -> Result<i64, sqlx::Error> {
 async fn replay_page(state: &AppState, topic: &str, after: i64) -> Result<Vec<EventRow>, sqlx::Error> {
     let mut conn = state.db.acquire().await?;
     db::events::since(&mut conn, topic, after, REPLAY_PAGE).await
+}
+
+/// `GET /api/track/{token}/events`: the live changes of the one job a private tracking link opens. Only the
+/// job's public topic is ever streamed here, so internal notes cannot leak through it.
+pub async fn track_handler(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Query(query): Query<SseQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let request = match crate::server::requests::request_id_for_token(&state.db, &token).await {
+        Ok(Some(id)) => id,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "tracking stream lookup failed");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    let resume_from = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+        .or(query.last_event_id);
+    Sse::new(stream(state, Topic::Job(request).key(), resume_from, None))
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response()
 }

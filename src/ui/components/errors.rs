@@ -47,6 +47,21 @@ pub fn error_text(i18n: I18nContext<Locale>, error: &AppError) -> AnyView {
             return t!(i18n, errors.rate_limited, minutes = move || minutes).into_any();
         }
         AppError::LinkExpired => t_string!(i18n, errors.link_expired),
+        AppError::InvalidTransition { from, to } => {
+            let (from, to) = (*from, *to);
+            return t!(
+                i18n,
+                errors.invalid_transition,
+                from = move || crate::ui::pages::track::status_name(i18n, from),
+                to = move || crate::ui::pages::track::status_name(i18n, to)
+            )
+            .into_any();
+        }
+        AppError::Conflict { by, at } => {
+            let by = by.clone().unwrap_or_else(|| t_string!(i18n, errors.someone).to_string());
+            let at = crate::domain::time::format_utc(*at);
+            return t!(i18n, errors.conflict, name = move || by.clone(), time = move || at.clone()).into_any();
+        }
         AppError::Unavailable { request_id } => {
             let id = request_id.clone();
             return t!(i18n, errors.unavailable, id = move || id.clone()).into_any();

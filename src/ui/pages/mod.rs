@@ -9,4 +9,5 @@ pub mod not_found;
 pub mod request_new;
 pub mod sign_in;
 pub mod staff;
+pub mod staff_job;
 pub mod track;

@@ -28,11 +28,30 @@ pub fn TrackPage() -> impl IntoView {
     let i18n = use_i18n();
     let token = use_params_map().with_untracked(|p| p.get("token")).unwrap_or_default();
     let is_new = use_query_map().with_untracked(|q| q.get("new").is_some());
-    let tracked = Resource::new(move || token.clone(), track_request);
+    let resource_token = token.clone();
+    let tracked = Resource::new(move || resource_token.clone(), track_request);
+    // Live: every change staff make to this job reloads the view (the stream carries the job's public events
+    // only). Started once the first view is known, from the log position it was read at.
+    #[cfg(feature = "hydrate")]
+    {
+        let subscription = StoredValue::new_local(None);
+        Effect::new(move |_| {
+            let Some(Ok(first)) = tracked.get() else { return };
+            if subscription.with_value(Option::is_some) {
+                return;
+            }
+            let url = format!("/api/track/{}/events", token);
+            let handle = crate::live::subscribe_url(url, Some(first.live_since), move |_| tracked.refetch());
+            subscription.set_value(Some(handle));
+        });
+        on_cleanup(move || subscription.set_value(None));
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = token;
     view! {
         <Page>
             <Title text=move || t_string!(i18n, track.title).to_string() />
-            <Suspense fallback=|| ()>
+            <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match tracked.await {
                         Ok(request) => view! { <Tracked request is_new /> }.into_any(),
@@ -47,7 +66,7 @@ pub fn TrackPage() -> impl IntoView {
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     }
                 })}
-            </Suspense>
+            </Transition>
         </Page>
     }
 }

@@ -1,0 +1,122 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::jobs::{get_job, ChangeJobStatus, JobDetail};
+use crate::app::Page;
+use crate::domain::time::{format_utc, iso8601};
+use crate::i18n::*;
+use crate::ui::components::errors::{ErrorNotice, FormErrors};
+use crate::ui::components::fields::action_error;
+use crate::ui::pages::track::status_name;
+use crate::ui::session::RequireRole;
+
+/// `/staff/jobs/<id>`: one job for the team, with the status form.
+#[component]
+pub fn StaffJobPage() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <Page>
+            <Title text=move || t_string!(i18n, job.title).to_string() />
+            <RequireRole allowed=|u| u.is_staff() children=|_| view! { <Job /> } />
+        </Page>
+    }
+}
+
+#[component]
+fn Job() -> impl IntoView {
+    let id = use_params_map().with_untracked(|p| p.get("id").and_then(|id| id.parse::<i64>().ok())).unwrap_or(0);
+    let action = ServerAction::<ChangeJobStatus>::new();
+    let job = Resource::new(move || action.version().get(), move |_| get_job(id));
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match job.await {
+                    Ok(job) => view! { <JobView job action /> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn JobView(job: JobDetail, action: ServerAction<ChangeJobStatus>) -> impl IntoView {
+    let i18n = use_i18n();
+    let error = action_error(action);
+    let status = job.status;
+    let targets = status.allowed_targets();
+    view! {
+        <h1>{job.reference.clone()} " · " {job.summary.clone()}</h1>
+        <p class="status-badge">
+            {t!(i18n, track.status)} ": " <strong>{move || status_name(i18n, status)}</strong>
+        </p>
+        <dl class="facts">
+            <dt>{t!(i18n, job.customer)}</dt>
+            <dd>{job.name.clone()}</dd>
+            <dt>{t!(i18n, request.email)}</dt>
+            <dd>{job.email.clone()}</dd>
+            <dt>{t!(i18n, job.phone)}</dt>
+            <dd>{job.phone.clone().unwrap_or_default()}</dd>
+            <dt>{t!(i18n, track.address)}</dt>
+            <dd>{job.address.clone()}</dd>
+            <dt>{t!(i18n, track.submitted)}</dt>
+            <dd>
+                <time datetime=iso8601(job.created_at)>{format_utc(job.created_at)}</time>
+            </dd>
+        </dl>
+        <p class="pre-wrap">{job.description.clone()}</p>
+        {(!targets.is_empty())
+            .then(|| {
+                view! {
+                    <ActionForm action attr:aria-labelledby="status-heading" attr:class="card">
+                        <h2 id="status-heading">{t!(i18n, job.change_status)}</h2>
+                        <FormErrors error form_id="status" />
+                        <input type="hidden" name="id" value=job.id />
+                        <input type="hidden" name="version" value=job.version />
+                        <div class="field">
+                            <label for="status-status">{t!(i18n, job.new_status)}</label>
+                            <select id="status-status" name="status">
+                                {targets
+                                    .iter()
+                                    .map(|s| {
+                                        let s = *s;
+                                        view! { <option value=s.as_str()>{move || status_name(i18n, s)}</option> }
+                                    })
+                                    .collect_view()}
+                            </select>
+                        </div>
+                        <button type="submit">{t!(i18n, job.save_status)}</button>
+                    </ActionForm>
+                }
+            })}
+        <section aria-labelledby="job-timeline-heading">
+            <h2 id="job-timeline-heading">{t!(i18n, track.timeline)}</h2>
+            <ol class="activity">
+                {job
+                    .timeline
+                    .into_iter()
+                    .map(|e| {
+                        let status = e.status;
+                        view! {
+                            <li>
+                                <time datetime=iso8601(e.at)>{format_utc(e.at)}</time>
+                                " "
+                                {status
+                                    .map(|s| {
+                                        view! {
+                                            <span>
+                                                {t!(i18n, track.event_status, status = move || status_name(i18n, s))}
+                                            </span>
+                                        }
+                                    })}
+                                {e.actor.map(|a| view! { <span class="hint">" · " {a}</span> })}
+                                {(!e.public).then(|| view! { <span class="hint">" · " {t!(i18n, job.internal)}</span> })}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ol>
+        </section>
+    }
+}
