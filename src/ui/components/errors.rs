@@ -52,8 +52,8 @@ pub fn error_text(i18n: I18nContext<Locale>, error: &AppError) -> AnyView {
             return t!(
                 i18n,
                 errors.invalid_transition,
-                from = move || crate::ui::pages::track::status_name(i18n, from),
-                to = move || crate::ui::pages::track::status_name(i18n, to)
+                from = move || super::job::status_name(i18n, from),
+                to = move || super::job::status_name(i18n, to)
             )
             .into_any();
         }

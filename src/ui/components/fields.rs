@@ -1,7 +1,7 @@
 //! Form fields with their label, hint and error wired for assistive technology.
 use leptos::prelude::*;
 
-use crate::domain::AppError;
+use crate::domain::{AppError, FieldError};
 use crate::i18n::*;
 
 use super::errors::field_error_text;
@@ -33,7 +33,6 @@ pub fn TextField(
     multiline: bool,
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
-    let i18n = use_i18n();
     let id = format!("{form_id}-{name}");
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
@@ -64,16 +63,7 @@ pub fn TextField(
         <div class="field" class:field-invalid=move || field_error().is_some()>
             <label for=id.clone()>{label}</label>
             {hint.map(|hint| view! { <p class="hint" id=hint_id.clone()>{hint}</p> })}
-            {move || {
-                field_error()
-                    .map(|e| {
-                        view! {
-                            <p class="field-error" id=error_id.clone()>
-                                {field_error_text(i18n, name, &e)}
-                            </p>
-                        }
-                    })
-            }}
+            <FieldMessage id=error_id.clone() name error=Signal::derive(field_error) />
             {if multiline {
                 view! {
                     <textarea
@@ -119,7 +109,6 @@ pub fn SelectField(
     options: Vec<(String, String)>,
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
-    let i18n = use_i18n();
     let id = format!("{form_id}-{name}");
     let error_id = format!("{id}-error");
     let field_error =
@@ -133,16 +122,7 @@ pub fn SelectField(
     view! {
         <div class="field" class:field-invalid=move || field_error().is_some()>
             <label for=id.clone()>{label}</label>
-            {move || {
-                field_error()
-                    .map(|e| {
-                        view! {
-                            <p class="field-error" id=error_id.clone()>
-                                {field_error_text(i18n, name, &e)}
-                            </p>
-                        }
-                    })
-            }}
+            <FieldMessage id=error_id.clone() name error=Signal::derive(field_error) />
             <select
                 id=id
                 name=name
@@ -164,5 +144,20 @@ pub fn SelectField(
                     .collect_view()}
             </select>
         </div>
+    }
+}
+
+/// The message beside a field (its id is what the input's `aria-describedby` points at).
+#[component]
+fn FieldMessage(id: String, name: &'static str, error: Signal<Option<FieldError>>) -> impl IntoView {
+    let i18n = use_i18n();
+    move || {
+        error.get().map(|e| {
+            view! {
+                <p class="field-error" id=id.clone()>
+                    {field_error_text(i18n, name, &e)}
+                </p>
+            }
+        })
     }
 }

@@ -1,3 +1,4 @@
 //! Reusable pieces of UI.
 pub mod errors;
 pub mod fields;
+pub mod job;

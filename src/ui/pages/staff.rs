@@ -6,11 +6,10 @@ use crate::api::jobs::list_jobs;
 use crate::api::staff::staff_activity;
 use crate::app::Page;
 use crate::domain::job::JobStatus;
-use crate::domain::time::{format_utc, iso8601};
 use crate::i18n::*;
 use crate::live::LiveMessage;
 use crate::ui::components::errors::ErrorNotice;
-use crate::ui::pages::track::status_name;
+use crate::ui::components::job::{status_name, Timestamp};
 use crate::ui::session::RequireRole;
 use leptos_i18n::I18nContext;
 
@@ -115,7 +114,7 @@ fn Requests(changes: ReadSignal<u64>) -> impl IntoView {
                                                             <td>{job.customer}</td>
                                                             <td>{move || status_name(i18n, status)}</td>
                                                             <td>
-                                                                <time datetime=iso8601(job.created_at)>{format_utc(job.created_at)}</time>
+                                                                <Timestamp at=job.created_at />
                                                             </td>
                                                         </tr>
                                                     }
@@ -187,7 +186,7 @@ fn Workspace() -> impl IntoView {
                                 <ul class="activity" aria-live="polite">
                                     <For each=move || rows.get() key=|m| m.id let:message>
                                         <li>
-                                            <time datetime=iso8601(message.at)>{format_utc(message.at)}</time>
+                                            <Timestamp at=message.at />
                                             " "
                                             <span>{describe(i18n, &message)}</span>
                                         </li>

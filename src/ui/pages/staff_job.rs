@@ -4,11 +4,10 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::jobs::{get_job, ChangeJobStatus, JobDetail};
 use crate::app::Page;
-use crate::domain::time::{format_utc, iso8601};
 use crate::i18n::*;
 use crate::ui::components::errors::{ErrorNotice, FormErrors};
 use crate::ui::components::fields::action_error;
-use crate::ui::pages::track::status_name;
+use crate::ui::components::job::{status_name, StatusChange, Timestamp};
 use crate::ui::session::RequireRole;
 
 /// `/staff/jobs/<id>`: one job for the team, with the status form.
@@ -62,7 +61,7 @@ fn JobView(job: JobDetail, action: ServerAction<ChangeJobStatus>) -> impl IntoVi
             <dd>{job.address.clone()}</dd>
             <dt>{t!(i18n, track.submitted)}</dt>
             <dd>
-                <time datetime=iso8601(job.created_at)>{format_utc(job.created_at)}</time>
+                <Timestamp at=job.created_at />
             </dd>
         </dl>
         <p class="pre-wrap">{job.description.clone()}</p>
@@ -100,16 +99,9 @@ fn JobView(job: JobDetail, action: ServerAction<ChangeJobStatus>) -> impl IntoVi
                         let status = e.status;
                         view! {
                             <li>
-                                <time datetime=iso8601(e.at)>{format_utc(e.at)}</time>
+                                <Timestamp at=e.at />
                                 " "
-                                {status
-                                    .map(|s| {
-                                        view! {
-                                            <span>
-                                                {t!(i18n, track.event_status, status = move || status_name(i18n, s))}
-                                            </span>
-                                        }
-                                    })}
+                                {status.map(|status| view! { <StatusChange status /> })}
                                 {e.actor.map(|a| view! { <span class="hint">" · " {a}</span> })}
                                 {(!e.public).then(|| view! { <span class="hint">" · " {t!(i18n, job.internal)}</span> })}
                             </li>

@@ -4,23 +4,10 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::requests::{track_request, TrackedRequest};
 use crate::app::Page;
-use crate::domain::job::JobStatus;
-use crate::domain::time::{format_utc, iso8601};
 use crate::domain::AppError;
 use crate::i18n::*;
 use crate::ui::components::errors::ErrorNotice;
-
-pub fn status_name(i18n: leptos_i18n::I18nContext<Locale>, status: JobStatus) -> &'static str {
-    match status {
-        JobStatus::Received => t_string!(i18n, status.received),
-        JobStatus::Scheduled => t_string!(i18n, status.scheduled),
-        JobStatus::EnRoute => t_string!(i18n, status.en_route),
-        JobStatus::OnSite => t_string!(i18n, status.on_site),
-        JobStatus::Completed => t_string!(i18n, status.completed),
-        JobStatus::NeedsRevisit => t_string!(i18n, status.needs_revisit),
-        JobStatus::Cancelled => t_string!(i18n, status.cancelled),
-    }
-}
+use crate::ui::components::job::{status_name, StatusChange, Timestamp};
 
 /// `/track/<token>`: the job behind a private link. After submitting, `?new=1` adds the confirmation.
 #[component]
@@ -104,7 +91,7 @@ fn Tracked(request: TrackedRequest, is_new: bool) -> impl IntoView {
             <dd>{request.address.clone()}</dd>
             <dt>{t!(i18n, track.submitted)}</dt>
             <dd>
-                <time datetime=iso8601(request.created_at)>{format_utc(request.created_at)}</time>
+                <Timestamp at=request.created_at />
             </dd>
         </dl>
         <h2>{t!(i18n, track.description)}</h2>
@@ -119,12 +106,9 @@ fn Tracked(request: TrackedRequest, is_new: bool) -> impl IntoView {
                         let status = entry.status;
                         view! {
                             <li>
-                                <time datetime=iso8601(entry.at)>{format_utc(entry.at)}</time>
+                                <Timestamp at=entry.at />
                                 " "
-                                {status
-                                    .map(|s| {
-                                        view! { <span>{t!(i18n, track.event_status, status = move || status_name(i18n, s))}</span> }
-                                    })}
+                                {status.map(|status| view! { <StatusChange status /> })}
                             </li>
                         }
                     })
