@@ -182,7 +182,52 @@ async fn staff_move_jobs_through_allowed_transitions_only(db: Db) {
     ));
 }
 
+async fn internal_notes_never_reach_the_customer_replies_do(db: Db) {
+    use portal::server::requests::{add_message, job_topic, JobError};
+    let bus = EventBus::new(db.backend());
+    let config = common::test_config("unused", "127.0.0.1:3000".parse().unwrap());
+    let filed = submit(&db, &bus, &config, &input("Leaking sink"), "key-iiiiiiiiiiiiiiii", None, Locale::en, NOW)
+        .await
+        .unwrap();
+    let id = track(&db, &filed.token, NOW).await.unwrap().unwrap().request.id;
+    let staff_row = portal::server::accounts::create(
+        &db,
+        &bus,
+        &portal::domain::Email::parse("tech2@example.com").unwrap(),
+        &portal::domain::Roles::parse("staff").unwrap(),
+        None,
+        Some(portal::domain::Password::parse("a-long-test-password").unwrap()),
+        NOW,
+    )
+    .await
+    .unwrap();
+    let staff = portal::server::auth::session::current_user(&staff_row).unwrap();
+
+    add_message(&db, &bus, &staff, id, "Gate code is 1234, customer was rude", false, NOW + 1).await.unwrap();
+    add_message(&db, &bus, &staff, id, "We will call you this afternoon.", true, NOW + 2).await.unwrap();
+    assert!(matches!(
+        add_message(&db, &bus, &staff, id, "   ", true, NOW + 3).await,
+        Err(JobError::InvalidMessage(FieldError::Required))
+    ));
+
+    // The tracking view: the reply, never the note.
+    let tracked = track(&db, &filed.token, NOW).await.unwrap().unwrap();
+    let bodies: Vec<_> = tracked.events.iter().filter_map(|e| e.body.clone()).collect();
+    assert_eq!(bodies, ["We will call you this afternoon."]);
+    // The customer's live stream: only the reply was announced there; the note went to the team only.
+    let mut conn = db.acquire().await.unwrap();
+    let public = portal::server::db::events::since(&mut conn, &job_topic(id), 0, 10).await.unwrap();
+    assert_eq!(public.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["job.reply"]);
+    assert!(public.iter().all(|e| !e.payload.contains("Gate code")));
+    let team = portal::server::db::events::since(&mut conn, "staff", 0, 100).await.unwrap();
+    assert!(team.iter().any(|e| e.kind == "job.note"));
+    assert!(team.iter().all(|e| !e.payload.contains("Gate code")), "note bodies are read from the job, not events");
+    let all = requests::all_events(&mut conn, id).await.unwrap();
+    assert!(all.iter().any(|e| e.public == 0 && e.body.as_deref() == Some("Gate code is 1234, customer was rude")));
+}
+
 on_both_backends!(
+    internal_notes_never_reach_the_customer_replies_do,
     staff_move_jobs_through_allowed_transitions_only,
     submitting_files_a_request_with_reference_token_mail_and_timeline,
     a_repeated_submission_files_one_request,
@@ -240,8 +285,8 @@ async fn over_http_a_request_is_filed_and_tracked_by_its_link_only() {
 async fn job_functions_are_for_staff_only() {
     let app = common::TestApp::spawn().await;
     let anonymous = common::TestApp::client();
-    for path in ["/api/jobs/list", "/api/jobs/get", "/api/jobs/status"] {
-        let form: &[(&str, &str)] = &[("id", "1"), ("status", "scheduled"), ("version", "1")];
+    for path in ["/api/jobs/list", "/api/jobs/get", "/api/jobs/status", "/api/jobs/message"] {
+        let form: &[(&str, &str)] = &[("id", "1"), ("status", "scheduled"), ("version", "1"), ("body", "hi")];
         let call = |client| app.call(client, path, if path == "/api/jobs/list" { &[] } else { form });
         assert_eq!(call(&anonymous).await.status(), 401, "{path}");
         let customer = app.signed_in(&format!("c{}@example.com", path.len()), "customer").await;

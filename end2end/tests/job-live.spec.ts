@@ -66,6 +66,18 @@ test('staff schedule a job and send the technician; the customer sees it live', 
       await expect(page.getByText(/^Status: /)).toContainText('Scheduled');
     }
 
+    // An internal note and a public reply: the customer gets the reply only.
+    const note = staff.getByRole('form', { name: 'Reply or note' });
+    await note.getByLabel('Message').fill('Gate code 4711, dog in the yard');
+    await note.getByLabel('Internal note (never shown to the customer)').check();
+    await note.getByRole('button', { name: 'Post' }).click();
+    await expect(staff.getByRole('region', { name: 'Timeline' })).toContainText('Gate code 4711');
+    await settle(staff);
+    await staff.getByRole('form', { name: 'Reply or note' }).getByLabel('Message').fill('We will be there between 9 and 11.');
+    await staff.getByRole('form', { name: 'Reply or note' }).getByRole('button', { name: 'Post' }).click();
+    await expect(staff.getByRole('region', { name: 'Timeline' })).toContainText('We will be there between 9 and 11.');
+    await settle(staff);
+
     await staff.getByRole('form', { name: 'Change status' }).getByLabel('New status').selectOption({ label: 'On the way' });
     await staff.getByRole('form', { name: 'Change status' }).getByRole('button', { name: 'Save status' }).click();
     await expect(staff.getByText(/^Status: /)).toContainText('On the way');
@@ -84,7 +96,9 @@ test('staff schedule a job and send the technician; the customer sees it live', 
   await expect(page.getByRole('region', { name: 'Timeline' }).getByRole('listitem')).toHaveText([
     /Received/,
     /Scheduled/,
+    /Reply from the team: We will be there between 9 and 11\./,
     /On the way/,
   ]);
+  await expect(page.getByText('Gate code 4711')).toHaveCount(0);
   await expectNoA11yViolations(page, { label: 'tracking page after live updates' });
 });

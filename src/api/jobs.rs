@@ -124,6 +124,32 @@ pub async fn change_job_status(id: i64, status: String, version: i64) -> Result<
         JobError::NotFound => fail(AppError::NotFound),
         JobError::InvalidTransition { from, to } => fail(AppError::InvalidTransition { from, to }),
         JobError::Conflict { by, at } => fail(AppError::Conflict { by, at }),
+        JobError::InvalidMessage(e) => invalid("body", e),
+        JobError::Db(e) => db_error(e),
+    })?;
+    leptos_axum::redirect(&format!("/staff/jobs/{id}"));
+    Ok(())
+}
+
+/// Posts a public reply, or with `internal` checked, a note only the team sees.
+#[server(prefix = "/api", endpoint = "jobs/message")]
+pub async fn post_job_message(id: i64, body: String, internal: Option<String>) -> Result<(), AppError> {
+    use super::guard::{db_error, fail, require, state};
+    use crate::server::now_ms;
+    use crate::server::requests::{add_message, JobError};
+
+    let actor = require(|u| u.is_staff())?;
+    let state = state();
+    add_message(&state.db, &state.bus, &actor, id, &body, internal.is_none(), now_ms()).await.map_err(|e| match e {
+        JobError::NotFound => fail(AppError::NotFound),
+        JobError::InvalidMessage(e) => {
+            let mut errors = crate::domain::FieldErrors::new();
+            errors.add("body", e);
+            errors.keep("body", &body);
+            fail(AppError::Invalid(errors))
+        }
+        JobError::InvalidTransition { from, to } => fail(AppError::InvalidTransition { from, to }),
+        JobError::Conflict { by, at } => fail(AppError::Conflict { by, at }),
         JobError::Db(e) => db_error(e),
     })?;
     leptos_axum::redirect(&format!("/staff/jobs/{id}"));

@@ -13,6 +13,8 @@ pub const SUMMARY_MIN: usize = 5;
 pub const SUMMARY_MAX: usize = 120;
 pub const DESCRIPTION_MIN: usize = 10;
 pub const DESCRIPTION_MAX: usize = 4000;
+/// The longest public reply or internal note on a job.
+pub const MESSAGE_MAX: usize = 4000;
 
 /// The form as typed (all text, as a browser posts it).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

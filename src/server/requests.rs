@@ -183,6 +183,8 @@ pub enum JobError {
         by: Option<String>,
         at: i64,
     },
+    /// A reply or note that is empty or too long.
+    InvalidMessage(FieldError),
     Db(sqlx::Error),
 }
 
@@ -246,5 +248,45 @@ pub async fn change_status(
     tx.commit().await?;
     bus.announce(for_customer);
     bus.announce(for_team);
+    Ok(())
+}
+
+/// Adds a public reply (the customer sees it, live) or an internal note (team only: it is written with
+/// `public = 0`, which the customer's queries never select, and announced only on the staff topic).
+pub async fn add_message(
+    db: &Db,
+    bus: &EventBus,
+    actor: &CurrentUser,
+    request_id: i64,
+    body: &str,
+    public: bool,
+    now: i64,
+) -> Result<(), JobError> {
+    let body = crate::domain::request::text(body, 1, crate::domain::request::MESSAGE_MAX, true)
+        .map_err(JobError::InvalidMessage)?;
+    let mut tx = db.begin().await?;
+    let request = requests::by_id(&mut tx, request_id).await?.ok_or(JobError::NotFound)?;
+    let entry = requests::NewJobEvent {
+        request_id,
+        kind: if public { "reply" } else { "note" },
+        status: None,
+        body: Some(&body),
+        public,
+        actor_id: Some(actor.id),
+    };
+    requests::add_event(&mut tx, &entry, now).await?;
+    let reference = request.reference.unwrap_or_default();
+    let payload = StatusEvent { reference: &reference, status: &request.status };
+    let mut pending = Vec::new();
+    if public {
+        requests::mark_first_response(&mut tx, request_id, now).await?;
+        pending.push(bus.append(&mut tx, &job_topic(request_id), "job.reply", &payload, now).await?);
+    }
+    let kind = if public { "job.reply" } else { "job.note" };
+    pending.push(bus.append(&mut tx, "staff", kind, &payload, now).await?);
+    tx.commit().await?;
+    for p in pending {
+        bus.announce(p);
+    }
     Ok(())
 }

@@ -228,3 +228,13 @@ pub async fn all_events(conn: &mut Conn, request_id: i64) -> DbResult<Vec<StaffE
     .fetch_all(conn)
     .await
 }
+
+/// The first public answer to the customer (a status change or a reply) starts no clock twice.
+pub async fn mark_first_response(conn: &mut Conn, id: i64, now: i64) -> DbResult<()> {
+    sqlx::query("UPDATE service_requests SET first_response_at = COALESCE(first_response_at, $1) WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}

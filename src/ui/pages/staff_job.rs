@@ -2,11 +2,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::jobs::{get_job, ChangeJobStatus, JobDetail};
+use crate::api::jobs::{get_job, ChangeJobStatus, JobDetail, PostJobMessage};
 use crate::app::Page;
+use crate::domain::request::MESSAGE_MAX;
 use crate::i18n::*;
 use crate::ui::components::errors::{ErrorNotice, FormErrors};
-use crate::ui::components::fields::action_error;
+use crate::ui::components::fields::{action_error, TextField};
 use crate::ui::components::job::{status_name, StatusChange, Timestamp};
 use crate::ui::session::RequireRole;
 
@@ -26,12 +27,13 @@ pub fn StaffJobPage() -> impl IntoView {
 fn Job() -> impl IntoView {
     let id = use_params_map().with_untracked(|p| p.get("id").and_then(|id| id.parse::<i64>().ok())).unwrap_or(0);
     let action = ServerAction::<ChangeJobStatus>::new();
-    let job = Resource::new(move || action.version().get(), move |_| get_job(id));
+    let message = ServerAction::<PostJobMessage>::new();
+    let job = Resource::new(move || (action.version().get(), message.version().get()), move |_| get_job(id));
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match job.await {
-                    Ok(job) => view! { <JobView job action /> }.into_any(),
+                    Ok(job) => view! { <JobView job action message /> }.into_any(),
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                 }
             })}
@@ -40,9 +42,15 @@ fn Job() -> impl IntoView {
 }
 
 #[component]
-fn JobView(job: JobDetail, action: ServerAction<ChangeJobStatus>) -> impl IntoView {
+fn JobView(
+    job: JobDetail,
+    action: ServerAction<ChangeJobStatus>,
+    message: ServerAction<PostJobMessage>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let error = action_error(action);
+    let message_error = action_error(message);
+    let job_id = job.id;
     let status = job.status;
     let targets = status.allowed_targets();
     view! {
@@ -89,6 +97,27 @@ fn JobView(job: JobDetail, action: ServerAction<ChangeJobStatus>) -> impl IntoVi
                     </ActionForm>
                 }
             })}
+        <ActionForm action=message attr:aria-labelledby="message-heading" attr:class="card" attr:novalidate=true>
+            <h2 id="message-heading">{t!(i18n, job.message_heading)}</h2>
+            <FormErrors error=message_error form_id="message" />
+            <input type="hidden" name="id" value=job_id />
+            <TextField
+                form_id="message"
+                name="body"
+                multiline=true
+                maxlength=MESSAGE_MAX
+                required=true
+                label=Signal::derive(move || t_string!(i18n, job.message).to_string())
+                error=message_error
+            />
+            <div class="field">
+                <label class="checkbox" for="message-internal">
+                    <input type="checkbox" id="message-internal" name="internal" value="on" />
+                    {t!(i18n, job.internal_note)}
+                </label>
+            </div>
+            <button type="submit">{t!(i18n, job.post_message)}</button>
+        </ActionForm>
         <section aria-labelledby="job-timeline-heading">
             <h2 id="job-timeline-heading">{t!(i18n, track.timeline)}</h2>
             <ol class="activity">
@@ -102,6 +131,7 @@ fn JobView(job: JobDetail, action: ServerAction<ChangeJobStatus>) -> impl IntoVi
                                 <Timestamp at=e.at />
                                 " "
                                 {status.map(|status| view! { <StatusChange status /> })}
+                                {e.body.map(|body| view! { <span class="pre-wrap">{body}</span> })}
                                 {e.actor.map(|a| view! { <span class="hint">" · " {a}</span> })}
                                 {(!e.public).then(|| view! { <span class="hint">" · " {t!(i18n, job.internal)}</span> })}
                             </li>

@@ -109,6 +109,15 @@ fn Tracked(request: TrackedRequest, is_new: bool) -> impl IntoView {
                                 <Timestamp at=entry.at />
                                 " "
                                 {status.map(|status| view! { <StatusChange status /> })}
+                                {entry
+                                    .body
+                                    .map(|body| {
+                                        view! {
+                                            <span>{t!(i18n, track.reply_from_team)}</span>
+                                            " "
+                                            <span class="pre-wrap">{body}</span>
+                                        }
+                                    })}
                             </li>
                         }
                     })
