@@ -73,6 +73,11 @@ test('staff schedule a job and send the technician; the customer sees it live', 
     await note.getByRole('button', { name: 'Post' }).click();
     await expect(staff.getByRole('region', { name: 'Timeline' })).toContainText('Gate code 4711');
     await settle(staff);
+    // The form starts over after posting: the internal tick does not carry over to the reply.
+    await expect(
+      staff.getByRole('form', { name: 'Reply or note' }).getByLabel('Internal note (never shown to the customer)'),
+    ).not.toBeChecked();
+    await expect(staff.getByRole('form', { name: 'Reply or note' }).getByLabel('Message')).toHaveValue('');
     await staff.getByRole('form', { name: 'Reply or note' }).getByLabel('Message').fill('We will be there between 9 and 11.');
     await staff.getByRole('form', { name: 'Reply or note' }).getByRole('button', { name: 'Post' }).click();
     await expect(staff.getByRole('region', { name: 'Timeline' })).toContainText('We will be there between 9 and 11.');

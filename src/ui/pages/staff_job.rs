@@ -51,6 +51,15 @@ fn JobView(
     let error = action_error(action);
     let message_error = action_error(message);
     let job_id = job.id;
+    // After a successful post the form starts over: an "internal" tick must not carry over to the next message.
+    let message_form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if matches!(message.value().with(|v| v.as_ref().map(Result::is_ok)), Some(true)) {
+            if let Some(form) = message_form.get() {
+                form.reset();
+            }
+        }
+    });
     let status = job.status;
     let targets = status.allowed_targets();
     view! {
@@ -97,7 +106,13 @@ fn JobView(
                     </ActionForm>
                 }
             })}
-        <ActionForm action=message attr:aria-labelledby="message-heading" attr:class="card" attr:novalidate=true>
+        <ActionForm
+            action=message
+            node_ref=message_form
+            attr:aria-labelledby="message-heading"
+            attr:class="card"
+            attr:novalidate=true
+        >
             <h2 id="message-heading">{t!(i18n, job.message_heading)}</h2>
             <FormErrors error=message_error form_id="message" />
             <input type="hidden" name="id" value=job_id />
