@@ -25,6 +25,22 @@ fn input(summary: &str) -> RequestInput {
     }
 }
 
+/// A staff member to act on jobs.
+async fn staff_member(db: &Db, bus: &EventBus, email: &str, name: Option<&str>) -> portal::domain::CurrentUser {
+    let row = portal::server::accounts::create(
+        db,
+        bus,
+        &portal::domain::Email::parse(email).unwrap(),
+        &portal::domain::Roles::parse("staff").unwrap(),
+        name,
+        Some(portal::domain::Password::parse("a-long-test-password").unwrap()),
+        NOW,
+    )
+    .await
+    .unwrap();
+    portal::server::auth::session::current_user(&row).unwrap()
+}
+
 async fn count(db: &Db) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM service_requests").fetch_one(db.pool()).await.unwrap()
 }
@@ -132,18 +148,7 @@ async fn staff_move_jobs_through_allowed_transitions_only(db: Db) {
         .await
         .unwrap();
     let job = track(&db, &filed.token, NOW).await.unwrap().unwrap().request;
-    let staff = portal::server::accounts::create(
-        &db,
-        &bus,
-        &portal::domain::Email::parse("tech@example.com").unwrap(),
-        &portal::domain::Roles::parse("staff").unwrap(),
-        Some("Tess Tech"),
-        Some(portal::domain::Password::parse("a-long-test-password").unwrap()),
-        NOW,
-    )
-    .await
-    .unwrap();
-    let staff = portal::server::auth::session::current_user(&staff).unwrap();
+    let staff = staff_member(&db, &bus, "tech@example.com", Some("Tess Tech")).await;
 
     // received -> on_site skips steps: refused, nothing changes.
     let refused = change_status(&db, &bus, &staff, job.id, JobStatus::OnSite, job.version, NOW + 1).await;
@@ -190,18 +195,7 @@ async fn internal_notes_never_reach_the_customer_replies_do(db: Db) {
         .await
         .unwrap();
     let id = track(&db, &filed.token, NOW).await.unwrap().unwrap().request.id;
-    let staff_row = portal::server::accounts::create(
-        &db,
-        &bus,
-        &portal::domain::Email::parse("tech2@example.com").unwrap(),
-        &portal::domain::Roles::parse("staff").unwrap(),
-        None,
-        Some(portal::domain::Password::parse("a-long-test-password").unwrap()),
-        NOW,
-    )
-    .await
-    .unwrap();
-    let staff = portal::server::auth::session::current_user(&staff_row).unwrap();
+    let staff = staff_member(&db, &bus, "tech2@example.com", None).await;
 
     add_message(&db, &bus, &staff, id, "Gate code is 1234, customer was rude", false, NOW + 1).await.unwrap();
     add_message(&db, &bus, &staff, id, "We will call you this afternoon.", true, NOW + 2).await.unwrap();
