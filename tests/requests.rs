@@ -294,3 +294,20 @@ async fn a_tracking_stream_needs_a_real_token() {
     let response = common::TestApp::client().get(app.url("/api/track/made-up-token/events")).send().await.unwrap();
     assert_eq!(response.status(), 404);
 }
+
+#[tokio::test]
+async fn demo_requests_are_filed_once() {
+    let test_db = common::TestDb::sqlite().await;
+    let bus = EventBus::new(test_db.db.backend());
+    let config = common::test_config("unused", "127.0.0.1:3000".parse().unwrap());
+    portal::server::demo::seed(&test_db.db, &bus).await.unwrap();
+    let first = portal::server::demo::seed_requests(&test_db.db, &bus, &config).await.unwrap();
+    assert_eq!(first.len(), 3);
+    assert!(first[0].1.starts_with("http://127.0.0.1:3000/track/"));
+    let again = portal::server::demo::seed_requests(&test_db.db, &bus, &config).await.unwrap();
+    assert!(again.is_empty());
+    assert_eq!(count(&test_db.db).await, 3);
+    let token = first[0].1.rsplit('/').next().unwrap();
+    assert_eq!(track(&test_db.db, token, NOW).await.unwrap().unwrap().request.status, "scheduled");
+    test_db.cleanup().await;
+}

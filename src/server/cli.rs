@@ -68,9 +68,7 @@ pub async fn run() -> CliResult {
         Command::SeedDemo => {
             db.migrate().await?;
             let state = AppState::new(config, leptos_options(), db);
-            let created = demo::seed(&state.db, &state.bus).await?;
-            demo::print(&created, state.config.base_url.as_str().trim_end_matches('/'));
-            Ok(())
+            seed_all(&state).await
         }
     }
 }
@@ -80,10 +78,20 @@ async fn serve(mut config: Config, db: Db, seed_demo: bool) -> CliResult {
     config.demo |= seed_demo;
     let state = AppState::new(config, leptos_options(), db);
     if seed_demo {
-        let created = demo::seed(&state.db, &state.bus).await?;
-        demo::print(&created, state.config.base_url.as_str().trim_end_matches('/'));
+        seed_all(&state).await?;
     }
     http::serve(state).await?;
+    Ok(())
+}
+
+/// Demo accounts (new passwords every time) and demo requests (once), printed on the console.
+async fn seed_all(state: &AppState) -> CliResult {
+    let created = demo::seed(&state.db, &state.bus).await?;
+    demo::print(&created, state.config.base_url.as_str().trim_end_matches('/'));
+    let requests = demo::seed_requests(&state.db, &state.bus, &state.config).await.map_err(|e| format!("{e:?}"))?;
+    for (reference, link) in requests {
+        println!("Demo request {reference}: {link}");
+    }
     Ok(())
 }
 
