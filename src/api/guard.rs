@@ -6,6 +6,7 @@ use leptos_axum::ResponseOptions;
 
 use crate::domain::{AppError, CurrentUser, FieldError, FieldErrors};
 use crate::server::accounts::AccountError;
+use crate::server::requests::JobError;
 use crate::server::security::{request_id, Auth};
 use crate::server::state::AppState;
 
@@ -77,6 +78,25 @@ pub fn account_error(error: AccountError, field: &str) -> AppError {
         AccountError::NoPassword => invalid(field, FieldError::NoPassword),
         AccountError::EmailTaken => invalid("email", FieldError::AlreadyTaken),
         AccountError::Db(e) => db_error(e),
+    }
+}
+
+/// A job-service refusal as the wire error. `typed_body`: the message as typed, kept for the form when the
+/// message itself was refused.
+pub fn job_error(error: JobError, typed_body: Option<&str>) -> AppError {
+    match error {
+        JobError::NotFound => fail(AppError::NotFound),
+        JobError::InvalidTransition { from, to } => fail(AppError::InvalidTransition { from, to }),
+        JobError::Conflict { by, at } => fail(AppError::Conflict { by, at }),
+        JobError::InvalidMessage(e) => {
+            let mut errors = FieldErrors::new();
+            errors.add("body", e);
+            if let Some(body) = typed_body {
+                errors.keep("body", body);
+            }
+            fail(AppError::Invalid(errors))
+        }
+        JobError::Db(e) => db_error(e),
     }
 }
 

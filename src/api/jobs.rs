@@ -110,23 +110,19 @@ pub async fn get_job(id: i64) -> Result<JobDetail, AppError> {
 /// Moves a job to `status` (allowed transitions only) from the `version` the form was rendered with.
 #[server(prefix = "/api", endpoint = "jobs/status")]
 pub async fn change_job_status(id: i64, status: String, version: i64) -> Result<(), AppError> {
-    use super::guard::{db_error, fail, invalid, require, state};
+    use super::guard::{invalid, job_error, require, state};
     use crate::domain::FieldError;
     use crate::server::now_ms;
-    use crate::server::requests::{change_status, JobError};
+    use crate::server::requests::change_status;
 
     let actor = require(|u| u.is_staff())?;
     let Some(target) = JobStatus::parse(&status) else {
         return Err(invalid("status", FieldError::InvalidChoice));
     };
     let state = state();
-    change_status(&state.db, &state.bus, &actor, id, target, version, now_ms()).await.map_err(|e| match e {
-        JobError::NotFound => fail(AppError::NotFound),
-        JobError::InvalidTransition { from, to } => fail(AppError::InvalidTransition { from, to }),
-        JobError::Conflict { by, at } => fail(AppError::Conflict { by, at }),
-        JobError::InvalidMessage(e) => invalid("body", e),
-        JobError::Db(e) => db_error(e),
-    })?;
+    change_status(&state.db, &state.bus, &actor, id, target, version, now_ms())
+        .await
+        .map_err(|e| job_error(e, None))?;
     leptos_axum::redirect(&format!("/staff/jobs/{id}"));
     Ok(())
 }
@@ -134,24 +130,15 @@ pub async fn change_job_status(id: i64, status: String, version: i64) -> Result<
 /// Posts a public reply, or with `internal` checked, a note only the team sees.
 #[server(prefix = "/api", endpoint = "jobs/message")]
 pub async fn post_job_message(id: i64, body: String, internal: Option<String>) -> Result<(), AppError> {
-    use super::guard::{db_error, fail, require, state};
+    use super::guard::{job_error, require, state};
     use crate::server::now_ms;
-    use crate::server::requests::{add_message, JobError};
+    use crate::server::requests::add_message;
 
     let actor = require(|u| u.is_staff())?;
     let state = state();
-    add_message(&state.db, &state.bus, &actor, id, &body, internal.is_none(), now_ms()).await.map_err(|e| match e {
-        JobError::NotFound => fail(AppError::NotFound),
-        JobError::InvalidMessage(e) => {
-            let mut errors = crate::domain::FieldErrors::new();
-            errors.add("body", e);
-            errors.keep("body", &body);
-            fail(AppError::Invalid(errors))
-        }
-        JobError::InvalidTransition { from, to } => fail(AppError::InvalidTransition { from, to }),
-        JobError::Conflict { by, at } => fail(AppError::Conflict { by, at }),
-        JobError::Db(e) => db_error(e),
-    })?;
+    add_message(&state.db, &state.bus, &actor, id, &body, internal.is_none(), now_ms())
+        .await
+        .map_err(|e| job_error(e, Some(&body)))?;
     leptos_axum::redirect(&format!("/staff/jobs/{id}"));
     Ok(())
 }

@@ -136,19 +136,21 @@ const DAY_MS: i64 = 86_400_000;
 
 /// The request a tracking token opens, if any.
 pub async fn request_id_for_token(db: &Db, token: &str) -> DbResult<Option<i64>> {
+    let mut conn = db.acquire().await?;
+    Ok(by_token(&mut conn, token).await?.map(|r| r.id))
+}
+
+/// The request behind a tracking token; anything longer than a token is not looked up at all.
+async fn by_token(conn: &mut crate::server::db::Conn, token: &str) -> DbResult<Option<requests::RequestRow>> {
     if token.len() > 100 {
         return Ok(None);
     }
-    let mut conn = db.acquire().await?;
-    Ok(requests::by_token(&mut conn, &hash_token(token)).await?.map(|r| r.id))
+    requests::by_token(conn, &hash_token(token)).await
 }
 
 pub async fn track(db: &Db, token: &str, now: i64) -> DbResult<Option<Tracked>> {
-    if token.len() > 100 {
-        return Ok(None);
-    }
     let mut conn = db.acquire().await?;
-    let Some(request) = requests::by_token(&mut conn, &hash_token(token)).await? else {
+    let Some(request) = by_token(&mut conn, token).await? else {
         return Ok(None);
     };
     let category = requests::category(&mut conn, request.category_id).await?.ok_or(sqlx::Error::RowNotFound)?;

@@ -53,18 +53,12 @@ pub async fn handler(
     if !may_subscribe(&user, &topic) {
         return StatusCode::FORBIDDEN.into_response();
     }
-    let resume_from = headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse().ok())
-        .or(query.last_event_id);
+    let resume_from = resume_from(&headers, &query);
     let Some(session_id) = auth.session_id else {
         return StatusCode::UNAUTHORIZED.into_response();
     };
     let watch = Watch { session_id, topic: topic.clone() };
-    Sse::new(stream(state, topic.key(), resume_from, Some(watch)))
-        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
-        .into_response()
+    respond(state, topic.key(), resume_from, Some(watch))
 }
 
 /// Re-checks, while a stream is open, that its session still may read the topic: signing out, being
@@ -85,6 +79,23 @@ impl Watch {
             Err(_) => true,
         }
     }
+}
+
+/// Where a reconnecting browser left off: the `Last-Event-ID` header its EventSource sends, or the query
+/// parameter a freshly opened one carries.
+fn resume_from(headers: &HeaderMap, query: &SseQuery) -> Option<i64> {
+    headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+        .or(query.last_event_id)
+}
+
+/// The SSE response for `topic`, kept alive through proxies.
+fn respond(state: AppState, topic: String, resume_from: Option<i64>, watch: Option<Watch>) -> Response {
+    Sse::new(stream(state, topic, resume_from, watch))
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response()
 }
 
 fn to_sse(row: &EventRow) -> Event {
@@ -188,12 +199,6 @@ pub async fn track_handler(
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
-    let resume_from = headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse().ok())
-        .or(query.last_event_id);
-    Sse::new(stream(state, Topic::Job(request).key(), resume_from, None))
-        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
-        .into_response()
+    let resume_from = resume_from(&headers, &query);
+    respond(state, Topic::Job(request).key(), resume_from, None)
 }
