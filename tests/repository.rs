@@ -21,19 +21,7 @@ fn sessions(db: &Db) -> Sessions {
 }
 
 async fn create(db: &Db, bus: &EventBus, email: &str, roles: &str) -> i64 {
-    let password = Password::parse("a-long-test-password").unwrap();
-    let user = accounts::create(
-        db,
-        bus,
-        &Email::parse(email).unwrap(),
-        &Roles::parse(roles).unwrap(),
-        Some("Test Person"),
-        Some(password),
-        NOW,
-    )
-    .await
-    .unwrap();
-    user.id
+    common::create_user(db, bus, email, roles, Some("Test Person"), "a-long-test-password", NOW).await.id
 }
 
 async fn users_create_find_and_unique_email(db: Db) {

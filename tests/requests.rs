@@ -27,17 +27,7 @@ fn input(summary: &str) -> RequestInput {
 
 /// A staff member to act on jobs.
 async fn staff_member(db: &Db, bus: &EventBus, email: &str, name: Option<&str>) -> portal::domain::CurrentUser {
-    let row = portal::server::accounts::create(
-        db,
-        bus,
-        &portal::domain::Email::parse(email).unwrap(),
-        &portal::domain::Roles::parse("staff").unwrap(),
-        name,
-        Some(portal::domain::Password::parse("a-long-test-password").unwrap()),
-        NOW,
-    )
-    .await
-    .unwrap();
+    let row = common::create_user(db, bus, email, "staff", name, "a-long-test-password", NOW).await;
     portal::server::auth::session::current_user(&row).unwrap()
 }
 

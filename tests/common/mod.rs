@@ -130,6 +130,29 @@ pub fn test_config(database_url: &str, addr: SocketAddr) -> Config {
     }
 }
 
+/// Creates an account through the account service (so with its password hash and its team event).
+pub async fn create_user(
+    db: &Db,
+    bus: &portal::server::events::EventBus,
+    email: &str,
+    roles: &str,
+    name: Option<&str>,
+    password: &str,
+    now: i64,
+) -> portal::server::db::users::UserRow {
+    portal::server::accounts::create(
+        db,
+        bus,
+        &portal::domain::Email::parse(email).unwrap(),
+        &portal::domain::Roles::parse(roles).unwrap(),
+        name,
+        Some(portal::domain::Password::parse(password).unwrap()),
+        now,
+    )
+    .await
+    .unwrap()
+}
+
 /// A running in-process server on a free port.
 pub struct TestApp {
     pub base: String,
@@ -178,21 +201,8 @@ impl TestApp {
 
     /// Creates a user with a password directly through the account service.
     pub async fn user(&self, email: &str, roles: &str, password: &str) -> i64 {
-        let roles = portal::domain::Roles::parse(roles).unwrap();
-        let email = portal::domain::Email::parse(email).unwrap();
-        let password = portal::domain::Password::parse(password).unwrap();
-        let user = portal::server::accounts::create(
-            &self.state.db,
-            &self.state.bus,
-            &email,
-            &roles,
-            None,
-            Some(password),
-            portal::server::now_ms(),
-        )
-        .await
-        .unwrap();
-        user.id
+        let now = portal::server::now_ms();
+        create_user(&self.state.db, &self.state.bus, email, roles, None, password, now).await.id
     }
 
     /// A client signed in as a new user with `roles`.
