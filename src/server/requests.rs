@@ -8,7 +8,8 @@ use crate::domain::{CurrentUser, FieldError, FieldErrors, Role};
 use crate::i18n::{td_string, Locale};
 use crate::server::auth::tokens::{hash_token, random_token};
 use crate::server::config::Config;
-use crate::server::db::{outbox, requests, Db, DbResult};
+use crate::server::db::{outbox, requests, Conn, Db, DbResult};
+use crate::server::events::bus::Pending;
 use crate::server::events::EventBus;
 
 #[derive(Debug)]
@@ -55,7 +56,29 @@ pub async fn submit(
     now: i64,
 ) -> Result<Submitted, SubmitError> {
     let mut tx = db.begin().await?;
-    let categories = requests::categories(&mut tx).await?;
+    let (submitted, pending) =
+        submit_in(&mut tx, bus, config, input, idempotency_key, customer, locale, now).await?;
+    tx.commit().await?;
+    if let Some(pending) = pending {
+        bus.announce(pending);
+    }
+    Ok(submitted)
+}
+
+/// The whole submission inside the caller's transaction; the caller commits, then announces the returned
+/// event (none when the form had been submitted before).
+#[allow(clippy::too_many_arguments)]
+pub async fn submit_in(
+    tx: &mut Conn,
+    bus: &EventBus,
+    config: &Config,
+    input: &RequestInput,
+    idempotency_key: &str,
+    customer: Option<&CurrentUser>,
+    locale: Locale,
+    now: i64,
+) -> Result<(Submitted, Option<Pending>), SubmitError> {
+    let categories = requests::categories(&mut *tx).await?;
     let ids: Vec<i64> = categories.iter().map(|c| c.id).collect();
     let parsed = input.parse(&ids);
     if !valid_key(idempotency_key) {
@@ -65,10 +88,9 @@ pub async fn submit(
     }
     let new = parsed.map_err(SubmitError::Invalid)?;
     let token = random_token();
-    if let Some(existing) = requests::by_idempotency_key(&mut tx, idempotency_key).await? {
-        requests::add_token(&mut tx, &hash_token(&token), existing.id, now).await?;
-        tx.commit().await?;
-        return Ok(Submitted { reference: existing.reference.unwrap_or_default(), token });
+    if let Some(existing) = requests::by_idempotency_key(&mut *tx, idempotency_key).await? {
+        requests::add_token(&mut *tx, &hash_token(&token), existing.id, now).await?;
+        return Ok((Submitted { reference: existing.reference.unwrap_or_default(), token }, None));
     }
     let customer_id = customer.filter(|u| u.has(Role::Customer)).map(|u| u.id);
     let row = requests::NewRequestRow {
@@ -83,11 +105,11 @@ pub async fn submit(
         description: &new.description,
         status: JobStatus::Received.as_str(),
     };
-    let id = requests::insert(&mut tx, &row, now).await?;
+    let id = requests::insert(&mut *tx, &row, now).await?;
     let year: i32 = crate::domain::time::format_utc(now)[..4].parse().unwrap_or(1970);
     let reference = reference(year, id);
-    requests::set_reference(&mut tx, id, &reference).await?;
-    requests::add_token(&mut tx, &hash_token(&token), id, now).await?;
+    requests::set_reference(&mut *tx, id, &reference).await?;
+    requests::add_token(&mut *tx, &hash_token(&token), id, now).await?;
     let received = requests::NewJobEvent {
         request_id: id,
         kind: "status",
@@ -96,7 +118,7 @@ pub async fn submit(
         public: true,
         actor_id: None,
     };
-    requests::add_event(&mut tx, &received, now).await?;
+    requests::add_event(&mut *tx, &received, now).await?;
 
     let link = config.link(&format!("/track/{token}"));
     let subject = format!("{} {reference}", td_string!(locale, mail.request_received_subject));
@@ -114,12 +136,10 @@ pub async fn submit(
         subject: &subject,
         body_text: &body,
     };
-    outbox::insert(&mut tx, &mail, now).await?;
+    outbox::insert(&mut *tx, &mail, now).await?;
     let event = CreatedEvent { reference: &reference, summary: &new.summary };
-    let pending = bus.append(&mut tx, "staff", "request.created", &event, now).await?;
-    tx.commit().await?;
-    bus.announce(pending);
-    Ok(Submitted { reference, token })
+    let pending = bus.append(&mut *tx, "staff", "request.created", &event, now).await?;
+    Ok((Submitted { reference, token }, Some(pending)))
 }
 
 /// A request as its tracking link shows it: only customer-visible facts and timeline entries.
