@@ -6,10 +6,12 @@ use leptos_router::{path, SsrMode};
 
 use crate::i18n::*;
 use crate::ui::layouts::{Footer, Header};
+use crate::ui::pages::admin_categories::AdminCategoriesPage;
 use crate::ui::pages::error::ErrorPage;
+use crate::ui::pages::my_requests::MyRequestsPage;
 use crate::ui::pages::request_new::RequestNewPage;
 use crate::ui::pages::staff_job::StaffJobPage;
-use crate::ui::pages::track::TrackPage;
+use crate::ui::pages::track::{MyRequestPage, TrackPage};
 use crate::ui::pages::{
     account::AccountPage, admin_users::AdminUsersPage, home::HomePage, magic::MagicLinkPage, not_found::NotFoundPage,
     sign_in::SignInPage, staff::StaffPage,
@@ -65,6 +67,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async />
                     <Route path=path!("/requests/new") view=RequestNewPage ssr=SsrMode::Async />
                     <Route path=path!("/track/:token") view=TrackPage ssr=SsrMode::Async />
+                    <Route path=path!("/my/requests") view=MyRequestsPage ssr=SsrMode::Async />
+                    <Route path=path!("/my/requests/:id") view=MyRequestPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/categories") view=AdminCategoriesPage ssr=SsrMode::Async />
                 </Routes>
             </Router>
         </I18nContextProvider>

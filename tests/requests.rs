@@ -9,7 +9,7 @@ use portal::domain::FieldError;
 use portal::i18n::Locale;
 use portal::server::db::{outbox, requests, Db};
 use portal::server::events::EventBus;
-use portal::server::requests::{submit, track, SubmitError};
+use portal::server::requests::{submit, track, Access, SubmitError};
 
 const NOW: i64 = 1_800_000_000_000; // 2027-01-15
 
@@ -22,6 +22,7 @@ fn input(summary: &str) -> RequestInput {
         category: "1".into(),
         summary: summary.into(),
         description: "Water drips under the kitchen sink.".into(),
+        windows: vec![common::window_tomorrow(NOW)],
     }
 }
 
@@ -44,7 +45,7 @@ async fn submitting_files_a_request_with_reference_token_mail_and_timeline(db: D
     assert!(first.reference.starts_with("SR-2027-"), "{}", first.reference);
     assert_eq!(first.token.len(), 43);
 
-    let tracked = track(&db, &first.token, NOW).await.unwrap().expect("the token opens the request");
+    let tracked = track(&db, Access::Token(&first.token), NOW).await.unwrap().expect("the token opens the request");
     assert_eq!(tracked.request.summary, "Leaking sink");
     assert_eq!(tracked.request.status, "received");
     assert_eq!(tracked.category.slug, "plumbing");
@@ -66,9 +67,9 @@ async fn submitting_files_a_request_with_reference_token_mail_and_timeline(db: D
         .await
         .unwrap();
     assert_ne!(second.reference, first.reference);
-    assert_eq!(track(&db, &second.token, NOW).await.unwrap().unwrap().request.summary, "Dripping tap");
-    assert_eq!(track(&db, &first.token, NOW).await.unwrap().unwrap().request.summary, "Leaking sink");
-    assert!(track(&db, "not-a-token", NOW).await.unwrap().is_none());
+    assert_eq!(track(&db, Access::Token(&second.token), NOW).await.unwrap().unwrap().request.summary, "Dripping tap");
+    assert_eq!(track(&db, Access::Token(&first.token), NOW).await.unwrap().unwrap().request.summary, "Leaking sink");
+    assert!(track(&db, Access::Token("not-a-token"), NOW).await.unwrap().is_none());
 }
 
 async fn a_repeated_submission_files_one_request(db: Db) {
@@ -79,7 +80,7 @@ async fn a_repeated_submission_files_one_request(db: Db) {
     let b = submit(&db, &bus, &config, &input("Leaking sink"), key, None, Locale::en, NOW + 5).await.unwrap();
     assert_eq!(a.reference, b.reference);
     assert_ne!(a.token, b.token, "the retry gets a working link of its own");
-    assert_eq!(track(&db, &b.token, NOW).await.unwrap().unwrap().request.reference, Some(a.reference));
+    assert_eq!(track(&db, Access::Token(&b.token), NOW).await.unwrap().unwrap().request.reference, Some(a.reference));
     assert_eq!(count(&db).await, 1);
 }
 
@@ -112,7 +113,7 @@ async fn internal_notes_stay_off_the_tracking_page(db: Db) {
     let filed = submit(&db, &bus, &config, &input("Leaking sink"), "key-eeeeeeeeeeeeeeee", None, Locale::en, NOW)
         .await
         .unwrap();
-    let id = track(&db, &filed.token, NOW).await.unwrap().unwrap().request.id;
+    let id = track(&db, Access::Token(&filed.token), NOW).await.unwrap().unwrap().request.id;
     let mut conn = db.acquire().await.unwrap();
     let note = requests::NewJobEvent {
         request_id: id,
@@ -121,32 +122,37 @@ async fn internal_notes_stay_off_the_tracking_page(db: Db) {
         body: Some("customer seemed annoyed"),
         public: false,
         actor_id: None,
+        detail: None,
     };
     requests::add_event(&mut conn, &note, NOW + 1).await.unwrap();
     drop(conn);
-    let tracked = track(&db, &filed.token, NOW).await.unwrap().unwrap();
+    let tracked = track(&db, Access::Token(&filed.token), NOW).await.unwrap().unwrap();
     assert!(tracked.events.iter().all(|e| e.body.as_deref() != Some("customer seemed annoyed")));
     assert_eq!(tracked.events.len(), 1);
 }
 
 async fn staff_move_jobs_through_allowed_transitions_only(db: Db) {
     use portal::domain::job::JobStatus;
+    use portal::server::jobs::{schedule, WindowChoice};
     use portal::server::requests::{change_status, JobError};
     let bus = EventBus::new(db.backend());
     let config = common::test_config("unused", "127.0.0.1:3000".parse().unwrap());
     let filed = submit(&db, &bus, &config, &input("Leaking sink"), "key-hhhhhhhhhhhhhhhh", None, Locale::en, NOW)
         .await
         .unwrap();
-    let job = track(&db, &filed.token, NOW).await.unwrap().unwrap().request;
+    let job = track(&db, Access::Token(&filed.token), NOW).await.unwrap().unwrap().request;
     let staff = staff_member(&db, &bus, "tech@example.com", Some("Tess Tech")).await;
 
     // received -> on_site skips steps: refused, nothing changes.
-    let refused = change_status(&db, &bus, &staff, job.id, JobStatus::OnSite, job.version, NOW + 1).await;
+    let refused = change_status(&db, &bus, &staff, job.id, JobStatus::OnSite, job.version, None, NOW + 1).await;
     assert!(matches!(refused, Err(JobError::InvalidTransition { from: JobStatus::Received, to: JobStatus::OnSite })));
-    change_status(&db, &bus, &staff, job.id, JobStatus::Scheduled, job.version, NOW + 2).await.unwrap();
+    // Scheduling goes through confirming a window.
+    let unconfirmed = change_status(&db, &bus, &staff, job.id, JobStatus::Scheduled, job.version, None, NOW + 1).await;
+    assert!(matches!(&unconfirmed, Err(JobError::Invalid(e)) if e.get("status") == Some(&FieldError::WindowRequired)));
+    schedule(&db, &bus, &staff, job.id, job.version, WindowChoice::Preferred(1), NOW + 2).await.unwrap();
 
     // A second save based on the old version is refused with who changed it.
-    let stale = change_status(&db, &bus, &staff, job.id, JobStatus::Cancelled, job.version, NOW + 3).await;
+    let stale = change_status(&db, &bus, &staff, job.id, JobStatus::Cancelled, job.version, None, NOW + 3).await;
     match stale {
         Err(JobError::Conflict { by, at }) => {
             assert_eq!(by.as_deref(), Some("Tess Tech"));
@@ -154,17 +160,25 @@ async fn staff_move_jobs_through_allowed_transitions_only(db: Db) {
         }
         other => panic!("expected a conflict, got {other:?}"),
     }
-    let now = track(&db, &filed.token, NOW).await.unwrap().unwrap();
+    let now = track(&db, Access::Token(&filed.token), NOW).await.unwrap().unwrap();
     assert_eq!(now.request.status, "scheduled");
     assert_eq!(now.events.iter().filter_map(|e| e.status.as_deref()).collect::<Vec<_>>(), ["received", "scheduled"]);
-    change_status(&db, &bus, &staff, job.id, JobStatus::EnRoute, now.request.version, NOW + 4).await.unwrap();
+    let eta = portal::domain::time::datetime_value(NOW + 7_200_000);
+    let missing_eta = change_status(&db, &bus, &staff, job.id, JobStatus::EnRoute, now.request.version, None, NOW + 4);
+    assert!(matches!(missing_eta.await, Err(JobError::Invalid(e)) if e.get("eta") == Some(&FieldError::Required)));
+    change_status(&db, &bus, &staff, job.id, JobStatus::EnRoute, now.request.version, Some(&eta), NOW + 4)
+        .await
+        .unwrap();
 
     // The job's public topic got the status events; the first response was recorded.
     let mut conn = db.acquire().await.unwrap();
     let topic = portal::server::requests::job_topic(job.id);
     let events = portal::server::db::events::since(&mut conn, &topic, 0, 10).await.unwrap();
     assert_eq!(events.len(), 2);
+    assert_eq!(events[0].kind, "job.scheduled");
     assert!(events[1].payload.contains("en_route"));
+    let tracked = track(&db, Access::Token(&filed.token), NOW).await.unwrap().unwrap();
+    assert_eq!(tracked.request.eta_at, Some(NOW + 7_200_000 - (NOW + 7_200_000) % 60_000));
     let first: Option<i64> = sqlx::query_scalar("SELECT first_response_at FROM service_requests WHERE id = $1")
         .bind(job.id)
         .fetch_one(db.pool())
@@ -172,7 +186,7 @@ async fn staff_move_jobs_through_allowed_transitions_only(db: Db) {
         .unwrap();
     assert_eq!(first, Some(NOW + 2));
     assert!(matches!(
-        change_status(&db, &bus, &staff, 999_999, JobStatus::Scheduled, 1, NOW).await,
+        change_status(&db, &bus, &staff, 999_999, JobStatus::Cancelled, 1, None, NOW).await,
         Err(JobError::NotFound)
     ));
 }
@@ -184,18 +198,18 @@ async fn internal_notes_never_reach_the_customer_replies_do(db: Db) {
     let filed = submit(&db, &bus, &config, &input("Leaking sink"), "key-iiiiiiiiiiiiiiii", None, Locale::en, NOW)
         .await
         .unwrap();
-    let id = track(&db, &filed.token, NOW).await.unwrap().unwrap().request.id;
+    let id = track(&db, Access::Token(&filed.token), NOW).await.unwrap().unwrap().request.id;
     let staff = staff_member(&db, &bus, "tech2@example.com", None).await;
 
     add_message(&db, &bus, &staff, id, "Gate code is 1234, customer was rude", false, NOW + 1).await.unwrap();
     add_message(&db, &bus, &staff, id, "We will call you this afternoon.", true, NOW + 2).await.unwrap();
     assert!(matches!(
         add_message(&db, &bus, &staff, id, "   ", true, NOW + 3).await,
-        Err(JobError::InvalidMessage(FieldError::Required))
+        Err(JobError::Invalid(e)) if e.get("body") == Some(&FieldError::Required)
     ));
 
     // The tracking view: the reply, never the note.
-    let tracked = track(&db, &filed.token, NOW).await.unwrap().unwrap();
+    let tracked = track(&db, Access::Token(&filed.token), NOW).await.unwrap().unwrap();
     let bodies: Vec<_> = tracked.events.iter().filter_map(|e| e.body.clone()).collect();
     assert_eq!(bodies, ["We will call you this afternoon."]);
     // The customer's live stream: only the reply was announced there; the note went to the team only.
@@ -223,6 +237,7 @@ on_both_backends!(
 async fn over_http_a_request_is_filed_and_tracked_by_its_link_only() {
     let app = common::TestApp::spawn().await;
     let client = common::TestApp::client();
+    let tomorrow = common::window_tomorrow(portal::server::now_ms()).day;
     let form: &[(&str, &str)] = &[
         ("name", "Ana"),
         ("email", "ana@example.com"),
@@ -232,6 +247,8 @@ async fn over_http_a_request_is_filed_and_tracked_by_its_link_only() {
         ("summary", "Radiator cold"),
         ("description", "The bedroom radiator stays cold."),
         ("idempotency_key", "key-ffffffffffffffff"),
+        ("window1_day", &tomorrow),
+        ("window1_part", "afternoon"),
     ];
     let response = app.call(&client, "/api/requests/create", form).await;
     assert_eq!(response.status(), 200);
@@ -269,11 +286,31 @@ async fn over_http_a_request_is_filed_and_tracked_by_its_link_only() {
 async fn job_functions_are_for_staff_only() {
     let app = common::TestApp::spawn().await;
     let anonymous = common::TestApp::client();
-    for path in ["/api/jobs/list", "/api/jobs/get", "/api/jobs/status", "/api/jobs/message"] {
-        let form: &[(&str, &str)] = &[("id", "1"), ("status", "scheduled"), ("version", "1"), ("body", "hi")];
+    for (n, path) in [
+        "/api/jobs/list",
+        "/api/jobs/get",
+        "/api/jobs/status",
+        "/api/jobs/message",
+        "/api/jobs/schedule",
+        "/api/jobs/delay",
+        "/api/jobs/assign",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let form: &[(&str, &str)] = &[
+            ("id", "1"),
+            ("status", "scheduled"),
+            ("version", "1"),
+            ("body", "hi"),
+            ("choice", "1"),
+            ("eta", "2030-01-01T10:00"),
+            ("reason", "traffic"),
+            ("technician", ""),
+        ];
         let call = |client| app.call(client, path, if path == "/api/jobs/list" { &[] } else { form });
         assert_eq!(call(&anonymous).await.status(), 401, "{path}");
-        let customer = app.signed_in(&format!("c{}@example.com", path.len()), "customer").await;
+        let customer = app.signed_in(&format!("c{n}@example.com"), "customer").await;
         assert_eq!(call(&customer).await.status(), 403, "{path}");
     }
 }
@@ -298,6 +335,63 @@ async fn demo_requests_are_filed_once() {
     assert!(again.is_empty());
     assert_eq!(count(&test_db.db).await, 3);
     let token = first[0].1.rsplit('/').next().unwrap();
-    assert_eq!(track(&test_db.db, token, NOW).await.unwrap().unwrap().request.status, "scheduled");
+    assert_eq!(track(&test_db.db, Access::Token(token), NOW).await.unwrap().unwrap().request.status, "scheduled");
     test_db.cleanup().await;
+}
+
+#[tokio::test]
+async fn customers_act_on_their_own_jobs_only_and_categories_are_for_admins() {
+    let app = common::TestApp::spawn().await;
+    let config = common::test_config("unused", "127.0.0.1:3000".parse().unwrap());
+    let mut input = input("Leaking sink");
+    input.windows = vec![common::window_tomorrow(portal::server::now_ms())];
+    let filed = submit(
+        &app.state.db,
+        &app.state.bus,
+        &config,
+        &input,
+        "key-http-aaaaaaaaaaaa",
+        None,
+        Locale::en,
+        portal::server::now_ms(),
+    )
+    .await
+    .unwrap();
+    let id = track(&app.state.db, Access::Token(&filed.token), 0).await.unwrap().unwrap().request.id.to_string();
+
+    // By id: signed out is 401; another customer gets 404 for reading and for every action.
+    let anonymous = common::TestApp::client();
+    let day = common::window_tomorrow(portal::server::now_ms()).day;
+    let by_id: &[(&str, &str)] =
+        &[("id", &id), ("body", "hello"), ("reason", "no"), ("window1_day", &day), ("window1_part", "morning")];
+    assert_eq!(app.call(&anonymous, "/api/requests/reply", by_id).await.status(), 401);
+    let other = app.signed_in("someone-else@example.com", "customer").await;
+    for path in ["/api/requests/reply", "/api/requests/cancel", "/api/requests/reschedule"] {
+        assert_eq!(app.call(&other, path, by_id).await.status(), 404, "{path}");
+    }
+    let key = serde_json::json!({ "key": { "Id": id.parse::<i64>().unwrap() } });
+    let read =
+        other.post(app.url("/api/requests/track")).header("origin", app.base.as_str()).json(&key).send().await.unwrap();
+    assert_eq!(read.status(), 404);
+    // By token anyone with the link may write; a wrong token finds nothing.
+    let by_token: &[(&str, &str)] = &[("token", &filed.token), ("body", "The gate code is 4321.")];
+    assert_eq!(app.call(&anonymous, "/api/requests/reply", by_token).await.status(), 200);
+    let forged = "A".repeat(43);
+    let wrong: &[(&str, &str)] = &[("token", &forged), ("body", "hi")];
+    assert_eq!(app.call(&anonymous, "/api/requests/reply", wrong).await.status(), 404);
+
+    // Categories: admins only.
+    let staff = app.signed_in("staff-cat@example.com", "staff").await;
+    let add: &[(&str, &str)] = &[("slug", "roofing"), ("name", "Roofing"), ("hours", "48")];
+    assert_eq!(app.call(&staff, "/api/admin/categories/add", add).await.status(), 403);
+    assert_eq!(app.call(&anonymous, "/api/admin/categories", &[]).await.status(), 401);
+    let admin = app.signed_in("admin-cat@example.com", "admin").await;
+    assert_eq!(app.call(&admin, "/api/admin/categories/add", add).await.status(), 200);
+    let again = app.call(&admin, "/api/admin/categories/add", add).await;
+    assert_eq!(again.status(), 400, "a taken slug is a field error");
+    let bad: &[(&str, &str)] = &[("id", "1"), ("name", "Plumbing"), ("hours", "0")];
+    let response = app.call(&admin, "/api/admin/categories/save", bad).await;
+    assert_eq!(response.status(), 400);
+    let error: portal::domain::AppError = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    assert!(matches!(error.field_errors().unwrap().get("hours"), Some(FieldError::OutOfRange { min: 1, max: 720 })));
 }

@@ -81,21 +81,13 @@ pub fn account_error(error: AccountError, field: &str) -> AppError {
     }
 }
 
-/// A job-service refusal as the wire error. `typed_body`: the message as typed, kept for the form when the
-/// message itself was refused.
-pub fn job_error(error: JobError, typed_body: Option<&str>) -> AppError {
+/// A job-service refusal as the wire error.
+pub fn job_error(error: JobError) -> AppError {
     match error {
         JobError::NotFound => fail(AppError::NotFound),
         JobError::InvalidTransition { from, to } => fail(AppError::InvalidTransition { from, to }),
         JobError::Conflict { by, at } => fail(AppError::Conflict { by, at }),
-        JobError::InvalidMessage(e) => {
-            let mut errors = FieldErrors::new();
-            errors.add("body", e);
-            if let Some(body) = typed_body {
-                errors.keep("body", body);
-            }
-            fail(AppError::Invalid(errors))
-        }
+        JobError::Invalid(errors) => fail(AppError::Invalid(errors)),
         JobError::Db(e) => db_error(e),
     }
 }

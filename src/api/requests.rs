@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::job::JobStatus;
+use crate::domain::schedule::{EventDetail, Window};
 use crate::domain::AppError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,16 +48,28 @@ pub async fn create_request(
     category: String,
     summary: String,
     description: String,
+    window1_day: Option<String>,
+    window1_part: Option<String>,
+    window2_day: Option<String>,
+    window2_part: Option<String>,
+    window3_day: Option<String>,
+    window3_part: Option<String>,
     idempotency_key: String,
 ) -> Result<(), AppError> {
     use super::guard::{auth, db_error, fail, parts, rate_limit, state};
     use crate::domain::request::RequestInput;
+    use crate::domain::schedule::WindowInput;
     use crate::server::requests::{submit, SubmitError};
     use crate::server::{now_ms, security::request_locale};
 
     // Strangers can post this form: limit per address (and per email below, once parsed).
     rate_limit("request", None)?;
-    let input = RequestInput { name, email, phone, address, category, summary, description };
+    let windows = vec![
+        WindowInput::new(window1_day, window1_part),
+        WindowInput::new(window2_day, window2_part),
+        WindowInput::new(window3_day, window3_part),
+    ];
+    let input = RequestInput { name, email, phone, address, category, summary, description, windows };
     let state = state();
     let locale = request_locale(&parts().headers);
     let user = auth().user;
@@ -78,10 +91,11 @@ pub struct TimelineEntry {
     pub kind: String,
     pub status: Option<JobStatus>,
     pub body: Option<String>,
+    pub detail: EventDetail,
     pub at: i64,
 }
 
-/// A request as its tracking link shows it. Contains nothing internal.
+/// A request as its customer sees it. Contains nothing internal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrackedRequest {
     pub reference: String,
@@ -92,30 +106,86 @@ pub struct TrackedRequest {
     pub address: String,
     pub created_at: i64,
     pub expected_first_response_hours: i64,
+    /// The customer's current preferred windows.
+    pub windows: Vec<Window>,
+    /// The window the team confirmed, and the technician's ETA while on the way.
+    pub confirmed: Option<Window>,
+    pub eta: Option<i64>,
+    /// Cancelling and proposing new windows are possible until the technician is on site.
+    pub can_change: bool,
     pub timeline: Vec<TimelineEntry>,
     /// The newest live-event id when this was read: the page follows the job's stream from there.
     pub live_since: i64,
 }
 
-/// The job behind a tracking token: that one job only, whoever asks.
-#[server(prefix = "/api", endpoint = "requests/track")]
-pub async fn track_request(token: String) -> Result<TrackedRequest, AppError> {
-    use super::guard::{db_error, fail, state};
+/// How the customer's page names its request: the private tracking token, or (signed in) the request id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JobKey {
+    Token(String),
+    Id(i64),
+}
+
+impl JobKey {
+    /// The page this key opens.
+    pub fn path(&self) -> String {
+        match self {
+            JobKey::Token(token) => format!("/track/{token}"),
+            JobKey::Id(id) => format!("/my/requests/{id}"),
+        }
+    }
+
+    /// The key from a form's hidden fields.
+    pub fn from_form(token: Option<String>, id: Option<i64>) -> Option<Self> {
+        match (token.filter(|t| !t.is_empty()), id) {
+            (Some(token), _) => Some(JobKey::Token(token)),
+            (None, Some(id)) => Some(JobKey::Id(id)),
+            (None, None) => None,
+        }
+    }
+}
+
+/// Resolves a key to the service's access: a token stands alone; an id needs the signed-in owner.
+#[cfg(feature = "ssr")]
+fn access<'a>(
+    key: &'a Option<JobKey>,
+    user: Option<&crate::domain::CurrentUser>,
+) -> Result<crate::server::requests::Access<'a>, AppError> {
+    use super::guard::fail;
+    use crate::server::requests::Access;
+    match (key, user) {
+        (Some(JobKey::Token(token)), _) => Ok(Access::Token(token)),
+        (Some(JobKey::Id(id)), Some(user)) => Ok(Access::Owner { request_id: *id, customer_id: user.id }),
+        (Some(JobKey::Id(_)), None) => Err(fail(AppError::Unauthenticated)),
+        (None, _) => Err(fail(AppError::NotFound)),
+    }
+}
+
+/// The job behind a key: by token that one job only, whoever asks; by id only the owner's.
+#[server(prefix = "/api", endpoint = "requests/track", input = leptos::server_fn::codec::Json)]
+pub async fn track_request(key: JobKey) -> Result<TrackedRequest, AppError> {
+    use super::guard::{auth, db_error, fail, state};
     use crate::server::{now_ms, requests::track};
 
-    let tracked = track(&state().db, &token, now_ms()).await.map_err(db_error)?;
+    let user = auth().user;
+    let key = Some(key);
+    let tracked = track(&state().db, access(&key, user.as_ref())?, now_ms()).await.map_err(db_error)?;
     let Some(t) = tracked else {
         return Err(fail(AppError::NotFound));
     };
+    let status = JobStatus::parse(&t.request.status).unwrap_or(JobStatus::Received);
     Ok(TrackedRequest {
         reference: t.request.reference.unwrap_or_default(),
-        status: JobStatus::parse(&t.request.status).unwrap_or(JobStatus::Received),
+        status,
         summary: t.request.summary,
         description: t.request.description,
         category: t.category.name,
         address: t.request.address,
         created_at: t.request.created_at,
         expected_first_response_hours: t.expected_hours,
+        windows: t.windows,
+        confirmed: Window::from_stored(t.request.confirmed_day.as_deref(), t.request.confirmed_part.as_deref()),
+        eta: t.request.eta_at.filter(|_| status == JobStatus::EnRoute || status == JobStatus::Scheduled),
+        can_change: status.customer_may_cancel(),
         live_since: t.live_since,
         timeline: t
             .events
@@ -125,8 +195,124 @@ pub async fn track_request(token: String) -> Result<TrackedRequest, AppError> {
                 kind: e.kind,
                 status: e.status.as_deref().and_then(JobStatus::parse),
                 body: e.body,
+                detail: EventDetail::from_stored(e.detail.as_deref()),
                 at: e.created_at,
             })
             .collect(),
     })
+}
+
+/// The customer writes to the team about their job.
+#[server(prefix = "/api", endpoint = "requests/reply")]
+pub async fn customer_reply(token: Option<String>, id: Option<i64>, body: String) -> Result<(), AppError> {
+    use super::guard::{auth, job_error, rate_limit, state};
+    use crate::server::now_ms;
+
+    rate_limit("customer_job", None)?;
+    let user = auth().user;
+    let key = JobKey::from_form(token, id);
+    let state = state();
+    crate::server::jobs::customer_reply(
+        &state.db,
+        &state.bus,
+        user.as_ref(),
+        access(&key, user.as_ref())?,
+        &body,
+        now_ms(),
+    )
+    .await
+    .map_err(job_error)?;
+    leptos_axum::redirect(&key.map(|k| k.path()).unwrap_or_default());
+    Ok(())
+}
+
+/// The customer cancels, with a reason, while the technician is not yet on site.
+#[server(prefix = "/api", endpoint = "requests/cancel")]
+pub async fn customer_cancel(token: Option<String>, id: Option<i64>, reason: String) -> Result<(), AppError> {
+    use super::guard::{auth, job_error, rate_limit, state};
+    use crate::server::now_ms;
+
+    rate_limit("customer_job", None)?;
+    let user = auth().user;
+    let key = JobKey::from_form(token, id);
+    let state = state();
+    crate::server::jobs::customer_cancel(
+        &state.db,
+        &state.bus,
+        user.as_ref(),
+        access(&key, user.as_ref())?,
+        &reason,
+        now_ms(),
+    )
+    .await
+    .map_err(job_error)?;
+    leptos_axum::redirect(&key.map(|k| k.path()).unwrap_or_default());
+    Ok(())
+}
+
+/// The customer proposes one to three new windows (a reschedule request).
+#[server(prefix = "/api", endpoint = "requests/reschedule")]
+pub async fn customer_reschedule(
+    token: Option<String>,
+    id: Option<i64>,
+    window1_day: Option<String>,
+    window1_part: Option<String>,
+    window2_day: Option<String>,
+    window2_part: Option<String>,
+    window3_day: Option<String>,
+    window3_part: Option<String>,
+) -> Result<(), AppError> {
+    use super::guard::{auth, job_error, rate_limit, state};
+    use crate::domain::schedule::WindowInput;
+    use crate::server::now_ms;
+
+    rate_limit("customer_job", None)?;
+    let user = auth().user;
+    let key = JobKey::from_form(token, id);
+    let windows = [
+        WindowInput::new(window1_day, window1_part),
+        WindowInput::new(window2_day, window2_part),
+        WindowInput::new(window3_day, window3_part),
+    ];
+    let state = state();
+    let access = access(&key, user.as_ref())?;
+    crate::server::jobs::customer_reschedule(&state.db, &state.bus, user.as_ref(), access, &windows, now_ms())
+        .await
+        .map_err(job_error)?;
+    leptos_axum::redirect(&key.map(|k| k.path()).unwrap_or_default());
+    Ok(())
+}
+
+/// One line of "My requests".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyRequest {
+    pub id: i64,
+    pub reference: String,
+    pub summary: String,
+    pub status: JobStatus,
+    pub confirmed: Option<Window>,
+    pub created_at: i64,
+}
+
+/// The signed-in customer's requests, newest first (including those filed before they had an account, once
+/// they signed in by a link sent to that address).
+#[server(prefix = "/api", endpoint = "requests/mine")]
+pub async fn my_requests() -> Result<Vec<MyRequest>, AppError> {
+    use super::guard::{db_error, require_user, state};
+    use crate::server::db::requests;
+
+    let user = require_user()?;
+    let mut conn = state().db.acquire().await.map_err(db_error)?;
+    let rows = requests::by_customer(&mut conn, user.id, 200).await.map_err(db_error)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| MyRequest {
+            id: r.id,
+            reference: r.reference.unwrap_or_default(),
+            summary: r.summary,
+            status: JobStatus::parse(&r.status).unwrap_or(JobStatus::Received),
+            confirmed: Window::from_stored(r.confirmed_day.as_deref(), r.confirmed_part.as_deref()),
+            created_at: r.created_at,
+        })
+        .collect())
 }

@@ -25,6 +25,26 @@ pub enum FieldError {
     /// Team roles need an account that signs in with a password.
     NoPassword,
     InvalidPhone,
+    /// Not a real date (or date and time).
+    InvalidDate,
+    DateInPast,
+    /// More than `days` days ahead.
+    DateTooFar {
+        days: i64,
+    },
+    /// The same time window given twice.
+    DuplicateWindow,
+    /// A whole number between `min` and `max`.
+    OutOfRange {
+        min: i64,
+        max: i64,
+    },
+    /// Only lowercase letters, digits and dashes.
+    InvalidSlug,
+    /// A job is scheduled by confirming a time window first.
+    WindowRequired,
+    /// Not possible at the job's current stage (a cancellation once the technician is on site, say).
+    NotNow,
 }
 
 /// Field errors of one submitted form, in the order of the form's fields, with the (non-secret) values the

@@ -1,10 +1,13 @@
 //! Domain types and rules. Compiled for both the server and the browser, free of I/O, unit-tested beside the code.
+pub mod category;
 pub mod email;
 pub mod error;
 pub mod job;
 pub mod password;
 pub mod request;
 pub mod role;
+pub mod schedule;
+pub mod sla;
 pub mod time;
 pub mod user;
 

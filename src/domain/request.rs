@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::email::Email;
 use super::error::{FieldError, FieldErrors};
+use super::schedule::{parse_windows, Window, WindowInput};
 
 pub const NAME_MAX: usize = 100;
 pub const PHONE_MAX: usize = 30;
@@ -15,6 +16,8 @@ pub const DESCRIPTION_MIN: usize = 10;
 pub const DESCRIPTION_MAX: usize = 4000;
 /// The longest public reply or internal note on a job.
 pub const MESSAGE_MAX: usize = 4000;
+/// The longest cancellation or delay reason.
+pub const REASON_MAX: usize = 500;
 
 /// The form as typed (all text, as a browser posts it).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,6 +29,8 @@ pub struct RequestInput {
     pub category: String,
     pub summary: String,
     pub description: String,
+    /// The preferred time windows as typed (the first is required).
+    pub windows: Vec<WindowInput>,
 }
 
 /// A request that passed every check.
@@ -38,6 +43,7 @@ pub struct NewRequest {
     pub category_id: i64,
     pub summary: String,
     pub description: String,
+    pub windows: Vec<Window>,
 }
 
 /// Trimmed text between `min` and `max` characters without control characters (line breaks are allowed
@@ -77,8 +83,9 @@ pub fn phone(raw: &str) -> Result<Option<String>, FieldError> {
 }
 
 impl RequestInput {
-    /// Checks every field (all errors at once, in form order) against the active categories.
-    pub fn parse(&self, categories: &[i64]) -> Result<NewRequest, FieldErrors> {
+    /// Checks every field (all errors at once, in form order) against the active categories; windows may
+    /// start `today` (a day number).
+    pub fn parse(&self, categories: &[i64], today: i64) -> Result<NewRequest, FieldErrors> {
         let mut errors = FieldErrors::new();
         for (field, value) in [
             ("name", &self.name),
@@ -108,7 +115,8 @@ impl RequestInput {
         };
         let summary = errors.check("summary", text(&self.summary, SUMMARY_MIN, SUMMARY_MAX, false));
         let description = errors.check("description", text(&self.description, DESCRIPTION_MIN, DESCRIPTION_MAX, true));
-        match (name, email, phone, address, category, summary, description) {
+        let windows = parse_windows(&self.windows, today, &mut errors);
+        match (name, email, phone, address, category, summary, description, windows) {
             (
                 Some(name),
                 Some(email),
@@ -117,7 +125,10 @@ impl RequestInput {
                 Some(category_id),
                 Some(summary),
                 Some(description),
-            ) if errors.is_empty() => Ok(NewRequest { name, email, phone, address, category_id, summary, description }),
+                Some(windows),
+            ) if errors.is_empty() => {
+                Ok(NewRequest { name, email, phone, address, category_id, summary, description, windows })
+            }
             _ => Err(errors),
         }
     }
@@ -153,17 +164,21 @@ mod tests {
             category: "2".into(),
             summary: "Radiator is cold".into(),
             description: "The radiator in the bedroom stays cold since Monday.\nThe others work.".into(),
+            windows: vec![WindowInput { day: "2026-11-23".into(), part: "morning".into() }],
         }
     }
 
+    const TODAY: i64 = 20_779; // 2026-11-22
+
     #[test]
     fn a_valid_request_parses_and_is_normalised() {
-        let parsed = valid().parse(&[1, 2]).unwrap();
+        let parsed = valid().parse(&[1, 2], TODAY).unwrap();
         assert_eq!(parsed.name, "Ana Kowalska");
         assert_eq!(parsed.email.as_str(), "ana@example.com");
         assert_eq!(parsed.phone.as_deref(), Some("+48 600 100 200"));
         assert_eq!(parsed.category_id, 2);
         assert!(parsed.description.contains('\n'));
+        assert_eq!(parsed.windows.len(), 1);
     }
 
     #[test]
@@ -176,8 +191,9 @@ mod tests {
             category: "99".into(),
             summary: "Hi".into(),
             description: "x".repeat(DESCRIPTION_MAX + 1),
+            windows: vec![WindowInput { day: "2026-11-21".into(), part: "morning".into() }],
         };
-        let errors = input.parse(&[1, 2]).unwrap_err();
+        let errors = input.parse(&[1, 2], TODAY).unwrap_err();
         let fields: Vec<_> = errors.0.iter().map(|(f, e)| (f.as_str(), e.clone())).collect();
         assert_eq!(
             fields,
@@ -189,6 +205,7 @@ mod tests {
                 ("category", FieldError::InvalidChoice),
                 ("summary", FieldError::TooShort { min: SUMMARY_MIN }),
                 ("description", FieldError::TooLong { max: DESCRIPTION_MAX }),
+                ("window1_day", FieldError::DateInPast),
             ]
         );
         assert_eq!(errors.value("phone"), Some("call me"));
@@ -199,9 +216,9 @@ mod tests {
     fn optional_phone_and_missing_category() {
         let mut input = valid();
         input.phone = "  ".into();
-        assert_eq!(input.parse(&[2]).unwrap().phone, None);
+        assert_eq!(input.parse(&[2], TODAY).unwrap().phone, None);
         input.category = "".into();
-        assert_eq!(input.parse(&[2]).unwrap_err().get("category"), Some(&FieldError::Required));
+        assert_eq!(input.parse(&[2], TODAY).unwrap_err().get("category"), Some(&FieldError::Required));
     }
 
     #[test]

@@ -86,10 +86,12 @@ pub async fn seed_requests(
     bus: &EventBus,
     config: &crate::server::config::Config,
 ) -> Result<Vec<(String, String)>, crate::server::requests::JobError> {
-    use crate::domain::job::JobStatus;
     use crate::domain::request::RequestInput;
+    use crate::domain::schedule::{PartOfDay, WindowInput};
+    use crate::domain::time::{day_of, format_day};
     use crate::server::db::requests;
-    use crate::server::requests::{change_status, submit, JobError, SubmitError};
+    use crate::server::jobs::{schedule, WindowChoice};
+    use crate::server::requests::{submit, JobError, SubmitError};
 
     let mut filed = Vec::new();
     for (n, (key, category, name, email, address, summary, description)) in DEMO_REQUESTS.into_iter().enumerate() {
@@ -108,6 +110,14 @@ pub async fn seed_requests(
             category: category.into(),
             summary: summary.into(),
             description: description.into(),
+            // Two preferred windows, tomorrow afternoon and the morning after.
+            windows: [(1, PartOfDay::Afternoon), (2, PartOfDay::Morning)]
+                .into_iter()
+                .map(|(days, part)| WindowInput {
+                    day: format_day(day_of(now_ms()) + days),
+                    part: part.as_str().into(),
+                })
+                .collect(),
         };
         let submitted = submit(db, bus, config, &input, key, None, crate::i18n::Locale::en, now_ms()).await.map_err(
             |e| match e {
@@ -124,7 +134,7 @@ pub async fn seed_requests(
             };
             if let (Some(staff), Some((id, version))) = (staff, id) {
                 if let Some(actor) = crate::server::auth::session::current_user(&staff) {
-                    change_status(db, bus, &actor, id, JobStatus::Scheduled, version, now_ms()).await?;
+                    schedule(db, bus, &actor, id, version, WindowChoice::Preferred(1), now_ms()).await?;
                 }
             }
         }

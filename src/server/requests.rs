@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use crate::domain::job::{reference, JobStatus};
 use crate::domain::request::{expected_first_response_hours, RequestInput};
+use crate::domain::schedule::Window;
 use crate::domain::{CurrentUser, FieldError, FieldErrors, Role};
 use crate::i18n::{td_string, Locale};
 use crate::server::auth::tokens::{hash_token, random_token};
@@ -11,6 +12,8 @@ use crate::server::config::Config;
 use crate::server::db::{outbox, requests, Conn, Db, DbResult};
 use crate::server::events::bus::Pending;
 use crate::server::events::EventBus;
+
+pub use super::jobs::{add_message, change_status, job_topic, JobError};
 
 #[derive(Debug)]
 pub enum SubmitError {
@@ -56,8 +59,7 @@ pub async fn submit(
     now: i64,
 ) -> Result<Submitted, SubmitError> {
     let mut tx = db.begin().await?;
-    let (submitted, pending) =
-        submit_in(&mut tx, bus, config, input, idempotency_key, customer, locale, now).await?;
+    let (submitted, pending) = submit_in(&mut tx, bus, config, input, idempotency_key, customer, locale, now).await?;
     tx.commit().await?;
     if let Some(pending) = pending {
         bus.announce(pending);
@@ -80,7 +82,7 @@ pub async fn submit_in(
 ) -> Result<(Submitted, Option<Pending>), SubmitError> {
     let categories = requests::categories(&mut *tx).await?;
     let ids: Vec<i64> = categories.iter().map(|c| c.id).collect();
-    let parsed = input.parse(&ids);
+    let parsed = input.parse(&ids, crate::domain::schedule::today(now));
     if !valid_key(idempotency_key) {
         let mut errors = parsed.err().unwrap_or_default();
         errors.add("idempotency_key", FieldError::InvalidChoice);
@@ -106,6 +108,8 @@ pub async fn submit_in(
         status: JobStatus::Received.as_str(),
     };
     let id = requests::insert(&mut *tx, &row, now).await?;
+    let windows: Vec<_> = new.windows.iter().map(|w| (w.day_str(), w.part.as_str())).collect();
+    requests::propose_windows(&mut *tx, id, &windows, now).await?;
     let year: i32 = crate::domain::time::format_utc(now)[..4].parse().unwrap_or(1970);
     let reference = reference(year, id);
     requests::set_reference(&mut *tx, id, &reference).await?;
@@ -117,6 +121,7 @@ pub async fn submit_in(
         body: None,
         public: true,
         actor_id: None,
+        detail: None,
     };
     requests::add_event(&mut *tx, &received, now).await?;
 
@@ -142,11 +147,13 @@ pub async fn submit_in(
     Ok((Submitted { reference, token }, Some(pending)))
 }
 
-/// A request as its tracking link shows it: only customer-visible facts and timeline entries.
+/// A request as its customer sees it: only customer-visible facts and timeline entries.
 pub struct Tracked {
     pub request: requests::RequestRow,
     pub category: requests::CategoryRow,
     pub expected_hours: i64,
+    /// The customer's current preferred windows.
+    pub windows: Vec<Window>,
     pub events: Vec<requests::JobEventRow>,
     /// The live-event log position this view corresponds to.
     pub live_since: i64,
@@ -154,23 +161,40 @@ pub struct Tracked {
 
 const DAY_MS: i64 = 86_400_000;
 
+/// How a customer reaches one request: its private tracking link, or their own account.
+#[derive(Debug, Clone, Copy)]
+pub enum Access<'a> {
+    Token(&'a str),
+    Owner { request_id: i64, customer_id: i64 },
+}
+
+/// The request a customer's access opens, if any: a token opens its one request, an account only its own
+/// (someone else's id answers exactly like an unknown one).
+pub async fn open(conn: &mut Conn, access: Access<'_>) -> DbResult<Option<requests::RequestRow>> {
+    match access {
+        // Anything longer than a token is not looked up at all.
+        Access::Token(token) if token.len() > 100 => Ok(None),
+        Access::Token(token) => requests::by_token(conn, &hash_token(token)).await,
+        Access::Owner { request_id, customer_id } => {
+            Ok(requests::by_id(conn, request_id).await?.filter(|r| r.customer_id == Some(customer_id)))
+        }
+    }
+}
+
 /// The request a tracking token opens, if any.
 pub async fn request_id_for_token(db: &Db, token: &str) -> DbResult<Option<i64>> {
     let mut conn = db.acquire().await?;
-    Ok(by_token(&mut conn, token).await?.map(|r| r.id))
+    Ok(open(&mut conn, Access::Token(token)).await?.map(|r| r.id))
 }
 
-/// The request behind a tracking token; anything longer than a token is not looked up at all.
-async fn by_token(conn: &mut crate::server::db::Conn, token: &str) -> DbResult<Option<requests::RequestRow>> {
-    if token.len() > 100 {
-        return Ok(None);
-    }
-    requests::by_token(conn, &hash_token(token)).await
+/// Stored `(day, part)` pairs as windows, skipping any that no longer read.
+pub fn windows_of(rows: &[(String, String)]) -> Vec<Window> {
+    rows.iter().filter_map(|(d, p)| Window::from_stored(Some(d), Some(p))).collect()
 }
 
-pub async fn track(db: &Db, token: &str, now: i64) -> DbResult<Option<Tracked>> {
+pub async fn track(db: &Db, access: Access<'_>, now: i64) -> DbResult<Option<Tracked>> {
     let mut conn = db.acquire().await?;
-    let Some(request) = by_token(&mut conn, token).await? else {
+    let Some(request) = open(&mut conn, access).await? else {
         return Ok(None);
     };
     let category = requests::category(&mut conn, request.category_id).await?.ok_or(sqlx::Error::RowNotFound)?;
@@ -178,8 +202,9 @@ pub async fn track(db: &Db, token: &str, now: i64) -> DbResult<Option<Tracked>> 
     let expected_hours = expected_first_response_hours(category.first_response_hours, &mut recent);
     // Read the log position first: anything after it may be missing from this view and will be streamed.
     let live_since = crate::server::db::events::max_id(&mut conn).await?;
+    let windows = windows_of(&requests::current_windows(&mut conn, request.id).await?);
     let events = requests::public_events(&mut conn, request.id).await?;
-    Ok(Some(Tracked { request, category, expected_hours, events, live_since }))
+    Ok(Some(Tracked { request, category, expected_hours, windows, events, live_since }))
 }
 
 #[cfg(test)]
@@ -190,125 +215,4 @@ mod tests {
         assert!(!super::valid_key("short"));
         assert!(!super::valid_key("has spaces in it, quite long"));
     }
-}
-
-#[derive(Debug)]
-pub enum JobError {
-    NotFound,
-    /// The lifecycle does not allow this move.
-    InvalidTransition {
-        from: JobStatus,
-        to: JobStatus,
-    },
-    /// Someone else changed the job since the form was loaded: who and when (the latest timeline entry).
-    Conflict {
-        by: Option<String>,
-        at: i64,
-    },
-    /// A reply or note that is empty or too long.
-    InvalidMessage(FieldError),
-    Db(sqlx::Error),
-}
-
-impl From<sqlx::Error> for JobError {
-    fn from(e: sqlx::Error) -> Self {
-        JobError::Db(e)
-    }
-}
-
-#[derive(Serialize)]
-struct StatusEvent<'a> {
-    reference: &'a str,
-    status: &'a str,
-}
-
-/// The topic a job's customer-visible changes are published on.
-pub fn job_topic(request_id: i64) -> String {
-    crate::live::Topic::Job(request_id).key()
-}
-
-/// Moves a job through its lifecycle: allowed transitions only, and only from the version the staff member
-/// saw (a second, stale save is refused with who changed it and when, never silently applied). The status
-/// change, its timeline entry and the live events are one transaction.
-pub async fn change_status(
-    db: &Db,
-    bus: &EventBus,
-    actor: &CurrentUser,
-    request_id: i64,
-    target: JobStatus,
-    expected_version: i64,
-    now: i64,
-) -> Result<(), JobError> {
-    let mut tx = db.begin().await?;
-    let request = requests::by_id(&mut tx, request_id).await?.ok_or(JobError::NotFound)?;
-    if request.version != expected_version {
-        let last = requests::all_events(&mut tx, request_id).await?.pop();
-        return Err(JobError::Conflict {
-            by: last.as_ref().and_then(|e| e.actor.clone()),
-            at: last.map(|e| e.created_at).unwrap_or(request.created_at),
-        });
-    }
-    let from = JobStatus::parse(&request.status).unwrap_or(JobStatus::Received);
-    let to = crate::domain::job::transition(from, target)
-        .map_err(|e| JobError::InvalidTransition { from: e.from, to: e.to })?;
-    if !requests::set_status(&mut tx, request_id, to.as_str(), expected_version, now).await? {
-        return Err(JobError::Conflict { by: None, at: now });
-    }
-    let entry = requests::NewJobEvent {
-        request_id,
-        kind: "status",
-        status: Some(to.as_str()),
-        body: None,
-        public: true,
-        actor_id: Some(actor.id),
-    };
-    requests::add_event(&mut tx, &entry, now).await?;
-    let reference = request.reference.unwrap_or_default();
-    let payload = StatusEvent { reference: &reference, status: to.as_str() };
-    let for_customer = bus.append(&mut tx, &job_topic(request_id), "job.status", &payload, now).await?;
-    let for_team = bus.append(&mut tx, "staff", "job.status", &payload, now).await?;
-    tx.commit().await?;
-    bus.announce(for_customer);
-    bus.announce(for_team);
-    Ok(())
-}
-
-/// Adds a public reply (the customer sees it, live) or an internal note (team only: it is written with
-/// `public = 0`, which the customer's queries never select, and announced only on the staff topic).
-pub async fn add_message(
-    db: &Db,
-    bus: &EventBus,
-    actor: &CurrentUser,
-    request_id: i64,
-    body: &str,
-    public: bool,
-    now: i64,
-) -> Result<(), JobError> {
-    let body = crate::domain::request::text(body, 1, crate::domain::request::MESSAGE_MAX, true)
-        .map_err(JobError::InvalidMessage)?;
-    let mut tx = db.begin().await?;
-    let request = requests::by_id(&mut tx, request_id).await?.ok_or(JobError::NotFound)?;
-    let entry = requests::NewJobEvent {
-        request_id,
-        kind: if public { "reply" } else { "note" },
-        status: None,
-        body: Some(&body),
-        public,
-        actor_id: Some(actor.id),
-    };
-    requests::add_event(&mut tx, &entry, now).await?;
-    let reference = request.reference.unwrap_or_default();
-    let payload = StatusEvent { reference: &reference, status: &request.status };
-    let mut pending = Vec::new();
-    if public {
-        requests::mark_first_response(&mut tx, request_id, now).await?;
-        pending.push(bus.append(&mut tx, &job_topic(request_id), "job.reply", &payload, now).await?);
-    }
-    let kind = if public { "job.reply" } else { "job.note" };
-    pending.push(bus.append(&mut tx, "staff", kind, &payload, now).await?);
-    tx.commit().await?;
-    for p in pending {
-        bus.announce(p);
-    }
-    Ok(())
 }

@@ -215,3 +215,10 @@ impl TestApp {
         client
     }
 }
+
+/// A preferred window the day after `now`, morning, as a form would post it.
+#[allow(dead_code)]
+pub fn window_tomorrow(now: i64) -> portal::domain::schedule::WindowInput {
+    use portal::domain::time::{day_of, format_day};
+    portal::domain::schedule::WindowInput { day: format_day(day_of(now) + 1), part: "morning".into() }
+}

@@ -47,7 +47,8 @@ pub async fn is_usable(db: &Db, token: &str, now: i64) -> DbResult<bool> {
     magic_links::is_usable(&mut conn, &hash_token(token), now).await
 }
 
-/// Consumes the link and returns the customer it signs in, creating the account on first use.
+/// Consumes the link and returns the customer it signs in, creating the account on first use and attaching
+/// the requests filed under that address without an account.
 /// `None` for an unknown, used or expired link, or an account that may not sign in this way.
 pub async fn redeem(db: &Db, token: &str, now: i64) -> DbResult<Option<users::UserRow>> {
     let mut tx = db.begin().await?;
@@ -59,6 +60,11 @@ pub async fn redeem(db: &Db, token: &str, now: i64) -> DbResult<Option<users::Us
     if team || user.disabled_at.is_some() {
         return Ok(None);
     }
+    // The link proved the address: requests filed under it without an account are theirs now.
+    let attached = crate::server::db::requests::attach_to_customer(&mut tx, &email, user.id).await?;
     tx.commit().await?;
+    if attached > 0 {
+        tracing::info!(user_id = user.id, attached, "requests attached to the account");
+    }
     Ok(Some(user))
 }

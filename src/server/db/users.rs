@@ -68,18 +68,38 @@ pub async fn ensure_customer(conn: &mut Conn, email: &str, now: i64) -> DbResult
     find_by_email(conn, email).await?.ok_or(sqlx::Error::RowNotFound)
 }
 
+// Roles are stored as a sorted comma list; this matches `role` as a whole item ($1..$4, see `role_patterns`).
+const HAS_ROLE: &str = "(roles = $1 OR roles LIKE $2 OR roles LIKE $3 OR roles LIKE $4)";
+
+fn role_patterns(role: &str) -> [String; 4] {
+    [role.to_owned(), format!("{role},%"), format!("%,{role}"), format!("%,{role},%")]
+}
+
 /// Users that hold `role` and are not disabled.
 pub async fn count_active_with_role(conn: &mut Conn, role: &str) -> DbResult<i64> {
-    // Roles are stored as a sorted comma list; match the role as a whole item.
-    sqlx::query_scalar(
-        "SELECT COUNT(*) FROM users WHERE disabled_at IS NULL AND \
-         (roles = $1 OR roles LIKE $2 OR roles LIKE $3 OR roles LIKE $4)",
-    )
-    .bind(role)
-    .bind(format!("{role},%"))
-    .bind(format!("%,{role}"))
-    .bind(format!("%,{role},%"))
-    .fetch_one(conn)
+    let [a, b, c, d] = role_patterns(role);
+    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users WHERE disabled_at IS NULL AND {HAS_ROLE}"))
+        .bind(a)
+        .bind(b)
+        .bind(c)
+        .bind(d)
+        .fetch_one(conn)
+        .await
+}
+
+/// Active users holding `role` as `(id, display name or email)`, by name: e.g. the technicians a job can
+/// be assigned to.
+pub async fn active_with_role(conn: &mut Conn, role: &str) -> DbResult<Vec<(i64, String)>> {
+    let [a, b, c, d] = role_patterns(role);
+    sqlx::query_as(&format!(
+        "SELECT id, COALESCE(display_name, email) AS name FROM users WHERE disabled_at IS NULL AND {HAS_ROLE} \
+         ORDER BY name, id"
+    ))
+    .bind(a)
+    .bind(b)
+    .bind(c)
+    .bind(d)
+    .fetch_all(conn)
     .await
 }
 

@@ -32,9 +32,23 @@ pub fn may_subscribe(user: &CurrentUser, topic: &Topic) -> bool {
     match topic {
         Topic::Staff => user.is_staff(),
         Topic::User(id) => user.id == *id,
-        // Customers follow their job by its tracking link (`track_handler`); signed in, the team may.
+        // By tracking link see `track_handler`; signed in, the team may, and the customer whose job it is
+        // (`owns_job`).
         Topic::Job(_) => user.is_staff(),
     }
+}
+
+/// [`may_subscribe`], or a customer following their own job from "My requests".
+async fn may_read(state: &AppState, user: &CurrentUser, topic: &Topic) -> Result<bool, sqlx::Error> {
+    if may_subscribe(user, topic) {
+        return Ok(true);
+    }
+    let Topic::Job(request_id) = topic else {
+        return Ok(false);
+    };
+    let mut conn = state.db.acquire().await?;
+    let access = crate::server::requests::Access::Owner { request_id: *request_id, customer_id: user.id };
+    Ok(crate::server::requests::open(&mut conn, access).await?.is_some())
 }
 
 pub async fn handler(
@@ -50,8 +64,13 @@ pub async fn handler(
     let Some(topic) = Topic::parse(&topic) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    if !may_subscribe(&user, &topic) {
-        return StatusCode::FORBIDDEN.into_response();
+    match may_read(&state, &user, &topic).await {
+        Ok(true) => {}
+        Ok(false) => return StatusCode::FORBIDDEN.into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "stream authorization failed");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
     }
     let resume_from = resume_from(&headers, &query);
     let Some(session_id) = auth.session_id else {
@@ -73,7 +92,8 @@ const RECHECK: Duration = Duration::from_secs(15);
 impl Watch {
     async fn still_allowed(&self, state: &AppState) -> bool {
         match state.sessions.resolve(&self.session_id, crate::server::now_ms()).await {
-            Ok(Some(user)) => may_subscribe(&user, &self.topic),
+            // The database is briefly away: keep the stream; the next check decides.
+            Ok(Some(user)) => may_read(state, &user, &self.topic).await.unwrap_or(true),
             Ok(None) => false,
             // The database is briefly away: keep the stream; the next check decides.
             Err(_) => true,

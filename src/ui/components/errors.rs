@@ -30,6 +30,20 @@ pub fn field_error_text(i18n: I18nContext<Locale>, field: &str, error: &FieldErr
         FieldError::NotYourself => t_string!(i18n, errors.not_yourself),
         FieldError::NoPassword => t_string!(i18n, errors.no_password),
         FieldError::InvalidPhone => t_string!(i18n, errors.invalid_phone),
+        FieldError::InvalidDate => t_string!(i18n, errors.invalid_date),
+        FieldError::DateInPast => t_string!(i18n, errors.date_in_past),
+        FieldError::DateTooFar { days } => {
+            let days = *days;
+            return t!(i18n, errors.date_too_far, days = move || days).into_any();
+        }
+        FieldError::DuplicateWindow => t_string!(i18n, errors.duplicate_window),
+        FieldError::NotNow => t_string!(i18n, errors.not_now),
+        FieldError::WindowRequired => t_string!(i18n, errors.window_required),
+        FieldError::OutOfRange { min, max } => {
+            let (min, max) = (*min, *max);
+            return t!(i18n, errors.out_of_range, min = move || min, max = move || max).into_any();
+        }
+        FieldError::InvalidSlug => t_string!(i18n, errors.invalid_slug),
     };
     text.into_any()
 }

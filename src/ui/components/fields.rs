@@ -107,6 +107,10 @@ pub fn SelectField(
     #[prop(into)] label: Signal<String>,
     #[prop(into)] placeholder: Signal<String>,
     options: Vec<(String, String)>,
+    #[prop(default = true)] required: bool,
+    /// The value chosen when the form is first shown.
+    #[prop(optional, into)]
+    value: Option<String>,
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let id = format!("{form_id}-{name}");
@@ -114,7 +118,8 @@ pub fn SelectField(
     let field_error =
         move || error.with(|e| e.as_ref().and_then(|e| e.field_errors()).and_then(|f| f.get(name).cloned()));
     let kept = error
-        .with_untracked(|e| e.as_ref().and_then(|e| e.field_errors()).and_then(|f| f.value(name).map(str::to_owned)));
+        .with_untracked(|e| e.as_ref().and_then(|e| e.field_errors()).and_then(|f| f.value(name).map(str::to_owned)))
+        .or(value);
     let described_by = {
         let error_id = error_id.clone();
         move || field_error().is_some().then(|| error_id.clone())
@@ -126,7 +131,7 @@ pub fn SelectField(
             <select
                 id=id
                 name=name
-                aria-required="true"
+                aria-required=required.then_some("true")
                 aria-invalid=move || field_error().is_some().then_some("true")
                 aria-describedby=described_by
             >

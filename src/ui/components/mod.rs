@@ -2,3 +2,4 @@
 pub mod errors;
 pub mod fields;
 pub mod job;
+pub mod schedule;

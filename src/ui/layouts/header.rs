@@ -51,6 +51,15 @@ fn SignedInLinks(user: CurrentUser) -> impl IntoView {
             <a href="/account">{t!(i18n, nav.account)}</a>
         </li>
         {user
+            .has(crate::domain::Role::Customer)
+            .then(|| {
+                view! {
+                    <li>
+                        <a href="/my/requests">{t!(i18n, nav.my_requests)}</a>
+                    </li>
+                }
+            })}
+        {user
             .is_staff()
             .then(|| {
                 view! {
@@ -65,6 +74,9 @@ fn SignedInLinks(user: CurrentUser) -> impl IntoView {
                 view! {
                     <li>
                         <a href="/admin/users">{t!(i18n, nav.users)}</a>
+                    </li>
+                    <li>
+                        <a href="/admin/categories">{t!(i18n, nav.categories)}</a>
                     </li>
                 }
             })}

@@ -8,6 +8,7 @@ use crate::domain::request::{ADDRESS_MAX, DESCRIPTION_MAX, NAME_MAX, PHONE_MAX, 
 use crate::i18n::*;
 use crate::ui::components::errors::{ErrorNotice, FormErrors};
 use crate::ui::components::fields::{action_error, SelectField, TextField};
+use crate::ui::components::schedule::WindowFields;
 
 /// `/requests/new`: anyone can ask for service; no account needed.
 #[component]
@@ -73,6 +74,7 @@ fn RequestForm(data: crate::api::requests::RequestFormData) -> impl IntoView {
             <TextField form_id="request" name="description" multiline=true maxlength=DESCRIPTION_MAX required=true
                 label=label(|i18n| t_string!(i18n, request.description))
                 hint=label(|i18n| t_string!(i18n, request.description_hint)) error />
+            <WindowFields form_id="request" error />
             <button type="submit" disabled=move || pending.get()>
                 {move || if pending.get() { t_string!(i18n, request.sending) } else { t_string!(i18n, request.submit) }}
             </button>

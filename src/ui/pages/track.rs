@@ -2,46 +2,85 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::requests::{track_request, TrackedRequest};
+use crate::api::requests::{track_request, CustomerCancel, CustomerReply, CustomerReschedule, JobKey, TrackedRequest};
 use crate::app::Page;
+use crate::domain::request::{MESSAGE_MAX, REASON_MAX};
 use crate::domain::AppError;
 use crate::i18n::*;
-use crate::ui::components::errors::ErrorNotice;
-use crate::ui::components::job::{status_name, StatusChange, Timestamp};
+use crate::ui::components::errors::{ErrorNotice, FormErrors};
+use crate::ui::components::fields::{action_error, TextField};
+use crate::ui::components::job::{status_name, TimelineText, Timestamp};
+use crate::ui::components::schedule::{EtaText, WindowFields, WindowText};
+use crate::ui::session::RequireRole;
 
 /// `/track/<token>`: the job behind a private link. After submitting, `?new=1` adds the confirmation.
 #[component]
 pub fn TrackPage() -> impl IntoView {
-    let i18n = use_i18n();
     let token = use_params_map().with_untracked(|p| p.get("token")).unwrap_or_default();
     let is_new = use_query_map().with_untracked(|q| q.get("new").is_some());
-    let resource_token = token.clone();
-    let tracked = Resource::new(move || resource_token.clone(), track_request);
-    // Live: every change staff make to this job reloads the view (the stream carries the job's public events
-    // only). Started once the first view is known, from the log position it was read at.
+    view! {
+        <Page>
+            <CustomerJob key=JobKey::Token(token) is_new />
+        </Page>
+    }
+}
+
+/// `/my/requests/<id>`: the same view for the signed-in customer whose request it is.
+#[component]
+pub fn MyRequestPage() -> impl IntoView {
+    let id = use_params_map().with_untracked(|p| p.get("id").and_then(|id| id.parse::<i64>().ok())).unwrap_or(0);
+    view! {
+        <Page>
+            <RequireRole allowed=|_| true children=move |_| view! { <CustomerJob key=JobKey::Id(id) is_new=false /> } />
+        </Page>
+    }
+}
+
+/// The customer's view of one job, kept current live: every change the team makes that the customer may
+/// see reloads it (the stream carries the job's public events only).
+#[component]
+fn CustomerJob(key: JobKey, is_new: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let reply = ServerAction::<CustomerReply>::new();
+    let cancel = ServerAction::<CustomerCancel>::new();
+    let reschedule = ServerAction::<CustomerReschedule>::new();
+    let resource_key = key.clone();
+    let tracked = Resource::new(
+        move || (reply.version().get(), cancel.version().get(), reschedule.version().get()),
+        move |_| track_request(resource_key.clone()),
+    );
+    // Started once the first view is known, from the log position it was read at.
     #[cfg(feature = "hydrate")]
     {
         let subscription = StoredValue::new_local(None);
+        let live_key = key.clone();
         Effect::new(move |_| {
             let Some(Ok(first)) = tracked.get() else { return };
             if subscription.with_value(Option::is_some) {
                 return;
             }
-            let url = format!("/api/track/{}/events", token);
-            let handle = crate::live::subscribe_url(url, Some(first.live_since), move |_| tracked.refetch());
+            let since = Some(first.live_since);
+            let handle = match &live_key {
+                JobKey::Token(token) => {
+                    crate::live::subscribe_url(format!("/api/track/{token}/events"), since, move |_| tracked.refetch())
+                }
+                JobKey::Id(id) => {
+                    crate::live::subscribe(crate::live::Topic::Job(*id), since, move |_| tracked.refetch())
+                }
+            };
             subscription.set_value(Some(handle));
         });
         on_cleanup(move || subscription.set_value(None));
     }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = token;
+    let actions = CustomerActions { key, reply, cancel, reschedule };
     view! {
-        <Page>
-            <Title text=move || t_string!(i18n, track.title).to_string() />
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
+        <Title text=move || t_string!(i18n, track.title).to_string() />
+        <Transition fallback=|| ()>
+            {move || {
+                let actions = actions.clone();
+                Suspend::new(async move {
                     match tracked.await {
-                        Ok(request) => view! { <Tracked request is_new /> }.into_any(),
+                        Ok(request) => view! { <Tracked request is_new actions /> }.into_any(),
                         Err(AppError::NotFound) => {
                             crate::ui::set_status(404);
                             view! {
@@ -52,17 +91,36 @@ pub fn TrackPage() -> impl IntoView {
                         }
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     }
-                })}
-            </Transition>
-        </Page>
+                })
+            }}
+        </Transition>
+    }
+}
+
+/// The customer's forms and the key they act on.
+#[derive(Clone)]
+struct CustomerActions {
+    key: JobKey,
+    reply: ServerAction<CustomerReply>,
+    cancel: ServerAction<CustomerCancel>,
+    reschedule: ServerAction<CustomerReschedule>,
+}
+
+/// The hidden fields that name the job in a customer's form.
+fn key_fields(key: &JobKey) -> impl IntoView {
+    match key {
+        JobKey::Token(token) => view! { <input type="hidden" name="token" value=token.clone() /> }.into_any(),
+        JobKey::Id(id) => view! { <input type="hidden" name="id" value=*id /> }.into_any(),
     }
 }
 
 #[component]
-fn Tracked(request: TrackedRequest, is_new: bool) -> impl IntoView {
+fn Tracked(request: TrackedRequest, is_new: bool, actions: CustomerActions) -> impl IntoView {
     let i18n = use_i18n();
     let hours = request.expected_first_response_hours;
     let status = request.status;
+    let can_change = request.can_change;
+    let windows = request.windows.clone();
     view! {
         <h1>{t!(i18n, track.title)}</h1>
         {is_new
@@ -75,9 +133,13 @@ fn Tracked(request: TrackedRequest, is_new: bool) -> impl IntoView {
                     </div>
                 }
             })}
-        <p class="status-badge">
-            {t!(i18n, track.status)} ": " <strong>{move || status_name(i18n, status)}</strong>
-        </p>
+        <div class="status-panel">
+            <p class="status-badge">
+                {t!(i18n, track.status)} ": " <strong>{move || status_name(i18n, status)}</strong>
+            </p>
+            {request.confirmed.map(|window| view! { <p>{t!(i18n, track.confirmed)} " " <strong><WindowText window /></strong></p> })}
+            {request.eta.map(|at| view! { <p>{t!(i18n, track.eta)} " " <strong><EtaText at /></strong></p> })}
+        </div>
         <dl class="facts">
             <dt>{t!(i18n, track.reference)}</dt>
             <dd>{request.reference.clone()}</dd>
@@ -93,6 +155,12 @@ fn Tracked(request: TrackedRequest, is_new: bool) -> impl IntoView {
             <dd>
                 <Timestamp at=request.created_at />
             </dd>
+            <dt>{t!(i18n, track.preferred)}</dt>
+            <dd>
+                <ul class="plain">
+                    {windows.into_iter().map(|window| view! { <li><WindowText window /></li> }).collect_view()}
+                </ul>
+            </dd>
         </dl>
         <h2>{t!(i18n, track.description)}</h2>
         <p class="pre-wrap">{request.description.clone()}</p>
@@ -102,27 +170,70 @@ fn Tracked(request: TrackedRequest, is_new: bool) -> impl IntoView {
                 {request
                     .timeline
                     .into_iter()
-                    .map(|entry| {
-                        let status = entry.status;
+                    .map(|e| {
                         view! {
                             <li>
-                                <Timestamp at=entry.at />
+                                <Timestamp at=e.at />
                                 " "
-                                {status.map(|status| view! { <StatusChange status /> })}
-                                {entry
-                                    .body
-                                    .map(|body| {
-                                        view! {
-                                            <span>{t!(i18n, track.reply_from_team)}</span>
-                                            " "
-                                            <span class="pre-wrap">{body}</span>
-                                        }
-                                    })}
+                                <TimelineText kind=e.kind status=e.status body=e.body detail=e.detail />
                             </li>
                         }
                     })
                     .collect_view()}
             </ol>
         </section>
+        <ReplyForm actions=actions.clone() />
+        {can_change.then(|| view! { <RescheduleForm actions=actions.clone() /> <CancelForm actions=actions.clone() /> })}
+    }
+}
+
+#[component]
+fn ReplyForm(actions: CustomerActions) -> impl IntoView {
+    let i18n = use_i18n();
+    let action = actions.reply;
+    let error = action_error(action);
+    view! {
+        <ActionForm action attr:aria-labelledby="reply-heading" attr:class="card" attr:novalidate=true>
+            <h2 id="reply-heading">{t!(i18n, track.reply_heading)}</h2>
+            <FormErrors error form_id="reply" />
+            {key_fields(&actions.key)}
+            <TextField form_id="reply" name="body" multiline=true maxlength=MESSAGE_MAX required=true
+                label=Signal::derive(move || t_string!(i18n, track.reply_label).to_string()) error />
+            <button type="submit">{t!(i18n, track.reply_send)}</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn RescheduleForm(actions: CustomerActions) -> impl IntoView {
+    let i18n = use_i18n();
+    let action = actions.reschedule;
+    let error = action_error(action);
+    view! {
+        <ActionForm action attr:aria-labelledby="reschedule-heading" attr:class="card" attr:novalidate=true>
+            <h2 id="reschedule-heading">{t!(i18n, track.reschedule_heading)}</h2>
+            <p>{t!(i18n, track.reschedule_intro)}</p>
+            <FormErrors error form_id="reschedule" />
+            {key_fields(&actions.key)}
+            <WindowFields form_id="reschedule" error />
+            <button type="submit">{t!(i18n, track.reschedule_send)}</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn CancelForm(actions: CustomerActions) -> impl IntoView {
+    let i18n = use_i18n();
+    let action = actions.cancel;
+    let error = action_error(action);
+    view! {
+        <ActionForm action attr:aria-labelledby="cancel-heading" attr:class="card" attr:novalidate=true>
+            <h2 id="cancel-heading">{t!(i18n, track.cancel_heading)}</h2>
+            <FormErrors error form_id="cancel" />
+            {key_fields(&actions.key)}
+            <TextField form_id="cancel" name="reason" multiline=true maxlength=REASON_MAX required=true
+                label=Signal::derive(move || t_string!(i18n, track.cancel_reason).to_string()) error />
+            <button type="submit" class="danger">{t!(i18n, track.cancel_send)}</button>
+        </ActionForm>
     }
 }
