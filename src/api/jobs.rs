@@ -41,6 +41,7 @@ pub struct JobDetail {
     pub description: String,
     pub created_at: i64,
     pub timeline: Vec<StaffTimelineEntry>,
+    pub photos: Vec<crate::domain::photo::PhotoRef>,
 }
 
 #[cfg(feature = "ssr")]
@@ -80,6 +81,7 @@ pub async fn get_job(id: i64) -> Result<JobDetail, AppError> {
         return Err(fail(AppError::NotFound));
     };
     let timeline = requests::all_events(&mut conn, id).await.map_err(db_error)?;
+    let photos = crate::server::db::photos::all_for_request(&mut conn, id).await.map_err(db_error)?;
     Ok(JobDetail {
         id: r.id,
         reference: r.reference.unwrap_or_default(),
@@ -103,6 +105,10 @@ pub async fn get_job(id: i64) -> Result<JobDetail, AppError> {
                 actor: e.actor,
                 at: e.created_at,
             })
+            .collect(),
+        photos: photos
+            .into_iter()
+            .map(|p| crate::domain::photo::PhotoRef { id: p.id, url: format!("/api/photos/{}", p.id) })
             .collect(),
     })
 }

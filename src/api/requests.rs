@@ -1,10 +1,10 @@
 //! Service requests: the form's data, submitting, and tracking by private link.
-// A form post's fields arrive as one argument each (that is what works without JavaScript).
-#![allow(clippy::too_many_arguments)]
 use leptos::prelude::*;
+use leptos::server_fn::codec::{MultipartData, MultipartFormData};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::job::JobStatus;
+use crate::domain::photo::PhotoRef;
 use crate::domain::AppError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,36 +37,37 @@ pub async fn request_form() -> Result<RequestFormData, AppError> {
     Ok(RequestFormData { categories, idempotency_key: random_token() })
 }
 
-/// Files a request (no account needed) and sends the browser to its private tracking page.
-#[server(prefix = "/api", endpoint = "requests/create")]
-pub async fn create_request(
-    name: String,
-    email: String,
-    phone: String,
-    address: String,
-    category: String,
-    summary: String,
-    description: String,
-    idempotency_key: String,
-) -> Result<(), AppError> {
-    use super::guard::{auth, db_error, fail, parts, rate_limit, state};
-    use crate::domain::request::RequestInput;
-    use crate::server::requests::{submit, SubmitError};
+/// Files a request (no account needed) with up to five photos and sends the browser to its private tracking
+/// page. The form carries files, so it posts as multipart, with JavaScript (upload progress) or without.
+#[server(prefix = "/api", endpoint = "requests/create", input = MultipartFormData)]
+pub async fn create_request(data: MultipartData) -> Result<(), AppError> {
+    use super::guard::{auth, db_error, fail, internal, parts, rate_limit, state};
+    use crate::server::photos::submit::{submit_with_photos, PhotoSubmitError};
+    use crate::server::photos::upload::read_request_form;
+    use crate::server::requests::SubmitError;
     use crate::server::{now_ms, security::request_locale};
 
-    // Strangers can post this form: limit per address (and per email below, once parsed).
+    // Strangers can post this form: limit per address.
     rate_limit("request", None)?;
-    let input = RequestInput { name, email, phone, address, category, summary, description };
+    let unreadable = |error: &dyn std::fmt::Display| {
+        // A cut-off, malformed or oversized body: the browser's connection is the likely cause.
+        tracing::warn!(%error, "request form could not be read");
+        let error = fail(AppError::Request("the form could not be read".into()));
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(axum::http::StatusCode::BAD_REQUEST);
+        }
+        error
+    };
+    let Some(multipart) = data.into_inner() else { return Err(unreadable(&"not a server-side form")) };
+    let form = read_request_form(multipart).await.map_err(|e| unreadable(&e))?;
     let state = state();
     let locale = request_locale(&parts().headers);
     let user = auth().user;
-    let submitted =
-        submit(&state.db, &state.bus, &state.config, &input, &idempotency_key, user.as_ref(), locale, now_ms())
-            .await
-            .map_err(|e| match e {
-            SubmitError::Invalid(errors) => fail(AppError::Invalid(errors)),
-            SubmitError::Db(e) => db_error(e),
-        })?;
+    let submitted = submit_with_photos(&state, form, user.as_ref(), locale, now_ms()).await.map_err(|e| match e {
+        PhotoSubmitError::Submit(SubmitError::Invalid(errors)) => fail(AppError::Invalid(errors)),
+        PhotoSubmitError::Submit(SubmitError::Db(e)) => db_error(e),
+        PhotoSubmitError::Store(e) => internal(e),
+    })?;
     tracing::info!(reference = %submitted.reference, "service request filed");
     leptos_axum::redirect(&format!("/track/{}?new=1", submitted.token));
     Ok(())
@@ -93,6 +94,8 @@ pub struct TrackedRequest {
     pub created_at: i64,
     pub expected_first_response_hours: i64,
     pub timeline: Vec<TimelineEntry>,
+    /// The request's photos; each URL carries the tracking token, which is what grants access.
+    pub photos: Vec<PhotoRef>,
     /// The newest live-event id when this was read: the page follows the job's stream from there.
     pub live_since: i64,
 }
@@ -117,6 +120,11 @@ pub async fn track_request(token: String) -> Result<TrackedRequest, AppError> {
         created_at: t.request.created_at,
         expected_first_response_hours: t.expected_hours,
         live_since: t.live_since,
+        photos: t
+            .photos
+            .iter()
+            .map(|p| PhotoRef { id: p.id, url: format!("/api/photos/{}?t={}", p.id, token) })
+            .collect(),
         timeline: t
             .events
             .into_iter()

@@ -25,6 +25,16 @@ pub enum FieldError {
     /// Team roles need an account that signs in with a password.
     NoPassword,
     InvalidPhone,
+    /// A file whose content is not a JPEG, PNG or WebP image (whatever its name says).
+    NotAnImage,
+    /// A file over the size limit, in whole megabytes.
+    TooLarge {
+        max_mb: usize,
+    },
+    /// More files than allowed.
+    TooManyPhotos {
+        max: usize,
+    },
 }
 
 /// Field errors of one submitted form, in the order of the form's fields, with the (non-secret) values the

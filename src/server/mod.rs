@@ -8,6 +8,7 @@ pub mod db;
 pub mod demo;
 pub mod events;
 pub mod http;
+pub mod photos;
 pub mod requests;
 pub mod security;
 pub mod state;

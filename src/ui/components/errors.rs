@@ -30,6 +30,15 @@ pub fn field_error_text(i18n: I18nContext<Locale>, field: &str, error: &FieldErr
         FieldError::NotYourself => t_string!(i18n, errors.not_yourself),
         FieldError::NoPassword => t_string!(i18n, errors.no_password),
         FieldError::InvalidPhone => t_string!(i18n, errors.invalid_phone),
+        FieldError::NotAnImage => t_string!(i18n, photos.not_an_image),
+        FieldError::TooLarge { max_mb } => {
+            let max_mb = *max_mb;
+            return t!(i18n, photos.too_large, max_mb = move || max_mb).into_any();
+        }
+        FieldError::TooManyPhotos { max } => {
+            let max = *max;
+            return t!(i18n, photos.too_many, max = move || max).into_any();
+        }
     };
     text.into_any()
 }

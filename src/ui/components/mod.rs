@@ -2,3 +2,5 @@
 pub mod errors;
 pub mod fields;
 pub mod job;
+pub mod photos;
+pub mod upload;

@@ -82,6 +82,7 @@ fn JobView(
             </dd>
         </dl>
         <p class="pre-wrap">{job.description.clone()}</p>
+        <crate::ui::components::photos::PhotoList photos=job.photos.clone() />
         {(!targets.is_empty())
             .then(|| {
                 view! {

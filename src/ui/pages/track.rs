@@ -96,6 +96,7 @@ fn Tracked(request: TrackedRequest, is_new: bool) -> impl IntoView {
         </dl>
         <h2>{t!(i18n, track.description)}</h2>
         <p class="pre-wrap">{request.description.clone()}</p>
+        <crate::ui::components::photos::PhotoList photos=request.photos.clone() />
         <section aria-labelledby="timeline-heading">
             <h2 id="timeline-heading">{t!(i18n, track.timeline)}</h2>
             <ol class="activity">
