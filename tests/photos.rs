@@ -393,3 +393,50 @@ async fn the_form_works_without_javascript_and_refuses_other_encodings() {
     let response = app.call(&TestApp::client(), "/api/requests/create", &fields("key-http-iiiiiiiiiiii")).await;
     assert_eq!(response.status(), 415);
 }
+
+#[tokio::test]
+async fn a_body_declared_over_the_upload_limit_is_refused_before_it_is_read() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn().await;
+    let too_long = portal::server::photos::limits::UPLOAD_BODY_MAX + 1;
+    let mut stream = tokio::net::TcpStream::connect(app.base.trim_start_matches("http://")).await.unwrap();
+    let head = format!(
+        "POST /api/requests/create HTTP/1.1\r\nHost: x\r\nOrigin: {}\r\nAccept: text/html\r\n\
+         Content-Type: multipart/form-data; boundary=b\r\nContent-Length: {too_long}\r\nConnection: close\r\n\r\n",
+        app.base
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("The upload is too large"), "a readable message: {answer}");
+    assert_eq!(count(&app.state.db, "service_requests").await, 0);
+}
+
+/// The S3-compatible store against a real server, when the run names one: `TEST_S3_BUCKET` (already
+/// created) plus the usual `AWS_ENDPOINT`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION` and
+/// `AWS_ALLOW_HTTP`. Without `TEST_S3_BUCKET` it says so and does nothing (no such server in CI).
+#[tokio::test]
+async fn photos_round_trip_through_an_s3_compatible_store() {
+    let Ok(bucket) = std::env::var("TEST_S3_BUCKET") else {
+        eprintln!("skipped: TEST_S3_BUCKET is not set");
+        return;
+    };
+    let test_db = common::TestDb::sqlite().await;
+    let mut config = common::test_config(&test_db.url, "127.0.0.1:3000".parse().unwrap());
+    config.photo_store = portal::server::config::PhotoStoreLocation::S3 { bucket, prefix: "portal-test/photos".into() };
+    let state = AppState::new(config, portal::server::cli::leptos_options(), test_db.db.clone()).unwrap();
+    let filed = submit_with_photos(&state, form("Leaking sink", "key-s3-aaaaaaaaaaaaaa", 2), None, Locale::en, NOW)
+        .await
+        .unwrap();
+    let tracked = track(&test_db.db, &filed.token, NOW).await.unwrap().unwrap();
+    assert_eq!(tracked.photos.len(), 2);
+    let keys: Vec<String> = tracked.photos.iter().map(|p| p.object_key.clone()).collect();
+    for key in &keys {
+        let stored = state.photos.get(key).await.unwrap().bytes().await.unwrap();
+        assert_eq!(stored.as_ref(), PNG);
+    }
+    state.photos.delete_all(&keys).await;
+    assert!(matches!(state.photos.get(&keys[0]).await, Err(object_store::Error::NotFound { .. })));
+    test_db.cleanup().await;
+}
