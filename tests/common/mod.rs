@@ -13,6 +13,8 @@ use portal::server::db::Db;
 use portal::server::state::AppState;
 use sqlx::Connection;
 
+pub mod photos;
+
 pub const PG_DEFAULT: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 pub fn pg_admin_url() -> String {
