@@ -250,7 +250,7 @@ async fn over_http_a_request_is_filed_and_tracked_by_its_link_only() {
         ("window1_day", &tomorrow),
         ("window1_part", "afternoon"),
     ];
-    let response = app.call(&client, "/api/requests/create", form).await;
+    let response = app.submit_request(&client, form, vec![], "application/json").await;
     assert_eq!(response.status(), 200);
     let location = response.headers().get("location").unwrap().to_str().unwrap().to_owned();
     assert!(location.starts_with("/track/") && location.ends_with("?new=1"), "{location}");
@@ -268,7 +268,7 @@ async fn over_http_a_request_is_filed_and_tracked_by_its_link_only() {
     bad[0] = ("name", "");
     bad[4] = ("category", "");
     bad[7] = ("idempotency_key", "key-gggggggggggggggg");
-    let response = app.call(&client, "/api/requests/create", &bad).await;
+    let response = app.submit_request(&client, &bad, vec![], "application/json").await;
     let status = response.status();
     let body = response.text().await.unwrap();
     assert_eq!(status, 400, "{body}");

@@ -78,6 +78,7 @@ pub struct JobDetail {
     pub timeline: Vec<StaffTimelineEntry>,
     /// The newest live-event id when this was read: the page follows the job's stream from there.
     pub live_since: i64,
+    pub photos: Vec<crate::domain::photo::PhotoRef>,
 }
 
 #[cfg(feature = "ssr")]
@@ -157,6 +158,7 @@ pub async fn get_job(id: i64) -> Result<JobDetail, AppError> {
     let windows = windows_of(&requests::current_windows(&mut conn, id).await.map_err(db_error)?);
     let technicians = users::active_with_role(&mut conn, "staff").await.map_err(db_error)?;
     let timeline = requests::all_events(&mut conn, id).await.map_err(db_error)?;
+    let photos = crate::server::db::photos::all_for_request(&mut conn, id).await.map_err(db_error)?;
     Ok(JobDetail {
         id: r.id,
         reference: r.reference.unwrap_or_default(),
@@ -190,6 +192,10 @@ pub async fn get_job(id: i64) -> Result<JobDetail, AppError> {
                 actor: e.actor,
                 at: e.created_at,
             })
+            .collect(),
+        photos: photos
+            .into_iter()
+            .map(|p| crate::domain::photo::PhotoRef { id: p.id, url: format!("/api/photos/{}", p.id) })
             .collect(),
     })
 }

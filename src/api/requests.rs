@@ -2,9 +2,11 @@
 // A form post's fields arrive as one argument each (that is what works without JavaScript).
 #![allow(clippy::too_many_arguments)]
 use leptos::prelude::*;
+use leptos::server_fn::codec::{MultipartData, MultipartFormData};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::job::JobStatus;
+use crate::domain::photo::PhotoRef;
 use crate::domain::schedule::{EventDetail, Window};
 use crate::domain::AppError;
 
@@ -38,48 +40,37 @@ pub async fn request_form() -> Result<RequestFormData, AppError> {
     Ok(RequestFormData { categories, idempotency_key: random_token() })
 }
 
-/// Files a request (no account needed) and sends the browser to its private tracking page.
-#[server(prefix = "/api", endpoint = "requests/create")]
-pub async fn create_request(
-    name: String,
-    email: String,
-    phone: String,
-    address: String,
-    category: String,
-    summary: String,
-    description: String,
-    window1_day: Option<String>,
-    window1_part: Option<String>,
-    window2_day: Option<String>,
-    window2_part: Option<String>,
-    window3_day: Option<String>,
-    window3_part: Option<String>,
-    idempotency_key: String,
-) -> Result<(), AppError> {
-    use super::guard::{auth, db_error, fail, parts, rate_limit, state};
-    use crate::domain::request::RequestInput;
-    use crate::domain::schedule::WindowInput;
-    use crate::server::requests::{submit, SubmitError};
+/// Files a request (no account needed) with up to five photos and sends the browser to its private tracking
+/// page. The form carries files, so it posts as multipart, with JavaScript (upload progress) or without.
+#[server(prefix = "/api", endpoint = "requests/create", input = MultipartFormData)]
+pub async fn create_request(data: MultipartData) -> Result<(), AppError> {
+    use super::guard::{auth, db_error, fail, internal, parts, rate_limit, state};
+    use crate::server::photos::submit::{submit_with_photos, PhotoSubmitError};
+    use crate::server::photos::upload::read_request_form;
+    use crate::server::requests::SubmitError;
     use crate::server::{now_ms, security::request_locale};
 
-    // Strangers can post this form: limit per address (and per email below, once parsed).
+    // Strangers can post this form: limit per address.
     rate_limit("request", None)?;
-    let windows = vec![
-        WindowInput::new(window1_day, window1_part),
-        WindowInput::new(window2_day, window2_part),
-        WindowInput::new(window3_day, window3_part),
-    ];
-    let input = RequestInput { name, email, phone, address, category, summary, description, windows };
+    let unreadable = |error: &dyn std::fmt::Display| {
+        // A cut-off, malformed or oversized body: the browser's connection is the likely cause.
+        tracing::warn!(%error, "request form could not be read");
+        let error = fail(AppError::Request("the form could not be read".into()));
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(axum::http::StatusCode::BAD_REQUEST);
+        }
+        error
+    };
+    let Some(multipart) = data.into_inner() else { return Err(unreadable(&"not a server-side form")) };
+    let form = read_request_form(multipart).await.map_err(|e| unreadable(&e))?;
     let state = state();
     let locale = request_locale(&parts().headers);
     let user = auth().user;
-    let submitted =
-        submit(&state.db, &state.bus, &state.config, &input, &idempotency_key, user.as_ref(), locale, now_ms())
-            .await
-            .map_err(|e| match e {
-            SubmitError::Invalid(errors) => fail(AppError::Invalid(errors)),
-            SubmitError::Db(e) => db_error(e),
-        })?;
+    let submitted = submit_with_photos(&state, form, user.as_ref(), locale, now_ms()).await.map_err(|e| match e {
+        PhotoSubmitError::Submit(SubmitError::Invalid(errors)) => fail(AppError::Invalid(errors)),
+        PhotoSubmitError::Submit(SubmitError::Db(e)) => db_error(e),
+        PhotoSubmitError::Store(e) => internal(e),
+    })?;
     tracing::info!(reference = %submitted.reference, "service request filed");
     leptos_axum::redirect(&format!("/track/{}?new=1", submitted.token));
     Ok(())
@@ -114,6 +105,8 @@ pub struct TrackedRequest {
     /// Cancelling and proposing new windows are possible until the technician is on site.
     pub can_change: bool,
     pub timeline: Vec<TimelineEntry>,
+    /// The request's photos; each URL carries the tracking token, which is what grants access.
+    pub photos: Vec<PhotoRef>,
     /// The newest live-event id when this was read: the page follows the job's stream from there.
     pub live_since: i64,
 }
@@ -160,6 +153,15 @@ fn access<'a>(
     }
 }
 
+/// A photo's address: by tracking link it carries the token; the signed-in owner's session suffices.
+#[cfg(feature = "ssr")]
+fn photo_url(id: i64, key: Option<&JobKey>) -> String {
+    match key {
+        Some(JobKey::Token(token)) => format!("/api/photos/{id}?t={token}"),
+        _ => format!("/api/photos/{id}"),
+    }
+}
+
 /// The job behind a key: by token that one job only, whoever asks; by id only the owner's.
 #[server(prefix = "/api", endpoint = "requests/track", input = leptos::server_fn::codec::Json)]
 pub async fn track_request(key: JobKey) -> Result<TrackedRequest, AppError> {
@@ -187,6 +189,7 @@ pub async fn track_request(key: JobKey) -> Result<TrackedRequest, AppError> {
         eta: t.request.eta_at.filter(|_| status == JobStatus::EnRoute || status == JobStatus::Scheduled),
         can_change: status.customer_may_cancel(),
         live_since: t.live_since,
+        photos: t.photos.iter().map(|p| PhotoRef { id: p.id, url: photo_url(p.id, key.as_ref()) }).collect(),
         timeline: t
             .events
             .into_iter()

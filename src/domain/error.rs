@@ -45,6 +45,16 @@ pub enum FieldError {
     WindowRequired,
     /// Not possible at the job's current stage (a cancellation once the technician is on site, say).
     NotNow,
+    /// A file whose content is not a JPEG, PNG or WebP image (whatever its name says).
+    NotAnImage,
+    /// A file over the size limit, in whole megabytes.
+    TooLarge {
+        max_mb: usize,
+    },
+    /// More files than allowed.
+    TooManyPhotos {
+        max: usize,
+    },
 }
 
 /// Field errors of one submitted form, in the order of the form's fields, with the (non-secret) values the

@@ -4,6 +4,7 @@ pub mod email;
 pub mod error;
 pub mod job;
 pub mod password;
+pub mod photo;
 pub mod request;
 pub mod role;
 pub mod schedule;

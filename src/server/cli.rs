@@ -67,7 +67,7 @@ pub async fn run() -> CliResult {
         }
         Command::SeedDemo => {
             db.migrate().await?;
-            let state = AppState::new(config, leptos_options(), db);
+            let state = AppState::new(config, leptos_options(), db)?;
             seed_all(&state).await
         }
     }
@@ -76,7 +76,7 @@ pub async fn run() -> CliResult {
 async fn serve(mut config: Config, db: Db, seed_demo: bool) -> CliResult {
     db.migrate().await?;
     config.demo |= seed_demo;
-    let state = AppState::new(config, leptos_options(), db);
+    let state = AppState::new(config, leptos_options(), db)?;
     if seed_demo {
         seed_all(&state).await?;
     }
@@ -110,7 +110,7 @@ async fn create_user(
         .collect::<Result<Vec<_>, _>>()?;
     let roles = Roles::new(roles).map_err(|e| format!("--role: {e:?}"))?;
     let (password, generated) = read_password(password_stdin)?;
-    let state = AppState::new(config, leptos_options(), db);
+    let state = AppState::new(config, leptos_options(), db)?;
     let user = accounts::create(&state.db, &state.bus, &email, &roles, name, Some(password.clone()), now_ms()).await?;
     println!("created user {} ({}) with id {}", user.email, user.roles, user.id);
     if generated {

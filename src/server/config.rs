@@ -22,11 +22,47 @@ pub struct Config {
     /// Attempts allowed per email address in one rate-limit window.
     pub rate_limit_per_email: u32,
     pub rate_limit_window: Duration,
+    /// Where photo files are kept (`PORTAL_PHOTO_STORE`).
+    pub photo_store: PhotoStoreLocation,
+}
+
+/// Where photo files are kept. Several instances must share one store, which a local directory only allows
+/// when it is on a shared disk: an S3-compatible bucket is the way for that.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum PhotoStoreLocation {
+    /// `<data_dir>/photos` (the default).
+    #[default]
+    DataDir,
+    /// `s3://bucket[/prefix]`; the endpoint, region and credentials come from the `AWS_*` variables.
+    S3 { bucket: String, prefix: String },
+}
+
+impl PhotoStoreLocation {
+    /// Parses `PORTAL_PHOTO_STORE`: empty for the data directory, or `s3://bucket[/prefix]`.
+    pub fn parse(raw: Option<&str>) -> Result<Self, ConfigError> {
+        let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+            return Ok(Self::DataDir);
+        };
+        let invalid = || ConfigError(format!("PORTAL_PHOTO_STORE={raw:?}: expected s3://bucket[/prefix]"));
+        let url = Url::parse(raw).map_err(|_| invalid())?;
+        match (url.scheme(), url.host_str()) {
+            ("s3", Some(bucket)) if !bucket.is_empty() => {
+                Ok(Self::S3 { bucket: bucket.to_owned(), prefix: url.path().trim_matches('/').to_owned() })
+            }
+            _ => Err(invalid()),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
 #[error("invalid configuration: {0}")]
 pub struct ConfigError(String);
+
+impl ConfigError {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
 
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
@@ -70,6 +106,7 @@ impl Config {
             rate_limit_per_ip: parse_var("PORTAL_RATE_LIMIT_PER_IP", 60)?,
             rate_limit_per_email: parse_var("PORTAL_RATE_LIMIT_PER_EMAIL", 5)?,
             rate_limit_window: Duration::from_secs(60 * parse_var("PORTAL_RATE_LIMIT_WINDOW_MINUTES", 15u64)?),
+            photo_store: PhotoStoreLocation::parse(var("PORTAL_PHOTO_STORE").as_deref())?,
         })
     }
 
@@ -85,5 +122,27 @@ impl Config {
     /// An absolute link into the portal, e.g. `link("/auth/magic?token=…")`.
     pub fn link(&self, path_and_query: &str) -> String {
         format!("{}{}", self.base_url.as_str().trim_end_matches('/'), path_and_query)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PhotoStoreLocation;
+
+    #[test]
+    fn photo_store_locations() {
+        assert_eq!(PhotoStoreLocation::parse(None).unwrap(), PhotoStoreLocation::DataDir);
+        assert_eq!(PhotoStoreLocation::parse(Some(" ")).unwrap(), PhotoStoreLocation::DataDir);
+        assert_eq!(
+            PhotoStoreLocation::parse(Some("s3://portal-photos")).unwrap(),
+            PhotoStoreLocation::S3 { bucket: "portal-photos".into(), prefix: "".into() }
+        );
+        assert_eq!(
+            PhotoStoreLocation::parse(Some("s3://portal/prod/photos/")).unwrap(),
+            PhotoStoreLocation::S3 { bucket: "portal".into(), prefix: "prod/photos".into() }
+        );
+        for bad in ["/var/photos", "s3://", "gs://bucket", "not a url"] {
+            assert!(PhotoStoreLocation::parse(Some(bad)).is_err(), "{bad}");
+        }
     }
 }

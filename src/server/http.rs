@@ -13,12 +13,12 @@ use std::future::IntoFuture;
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::app::{shell, App};
 
 use super::events::sse;
+use super::photos;
 use super::security;
 use super::state::AppState;
 
@@ -32,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/api/events/{topic}", get(sse::handler))
         .route("/api/track/{token}/events", get(sse::track_handler))
+        .route("/api/photos/{id}", get(photos::download::handler))
         .leptos_routes_with_context(&state, routes, || {}, move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(from_fn_with_state(state.clone(), security::session_layer))
@@ -51,7 +52,9 @@ pub fn router(state: AppState) -> Router {
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 .layer(from_fn_with_state(state.clone(), security::headers_layer))
                 .layer(CompressionLayer::new())
-                .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30))),
+                // 30 s for everything but the request form with photos (see `photos::limits`).
+                .layer(axum::middleware::from_fn(photos::limits::timeout))
+                .layer(axum::middleware::from_fn(photos::limits::body_limit)),
         )
         .with_state(state)
 }

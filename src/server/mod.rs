@@ -9,6 +9,7 @@ pub mod demo;
 pub mod events;
 pub mod http;
 pub mod jobs;
+pub mod photos;
 pub mod requests;
 pub mod security;
 pub mod state;

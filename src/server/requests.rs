@@ -3,12 +3,13 @@
 use serde::Serialize;
 
 use crate::domain::job::{reference, JobStatus};
-use crate::domain::request::{expected_first_response_hours, RequestInput};
+use crate::domain::request::{expected_first_response_hours, NewRequest, RequestInput};
 use crate::domain::schedule::Window;
 use crate::domain::{CurrentUser, FieldError, FieldErrors, Role};
 use crate::i18n::{td_string, Locale};
 use crate::server::auth::tokens::{hash_token, random_token};
 use crate::server::config::Config;
+use crate::server::db::photos::NewPhoto;
 use crate::server::db::{outbox, requests, Conn, Db, DbResult};
 use crate::server::events::bus::Pending;
 use crate::server::events::EventBus;
@@ -59,7 +60,8 @@ pub async fn submit(
     now: i64,
 ) -> Result<Submitted, SubmitError> {
     let mut tx = db.begin().await?;
-    let (submitted, pending) = submit_in(&mut tx, bus, config, input, idempotency_key, customer, locale, now).await?;
+    let (submitted, pending) =
+        submit_in(&mut tx, bus, config, input, idempotency_key, &[], customer, locale, now).await?;
     tx.commit().await?;
     if let Some(pending) = pending {
         bus.announce(pending);
@@ -67,20 +69,15 @@ pub async fn submit(
     Ok(submitted)
 }
 
-/// The whole submission inside the caller's transaction; the caller commits, then announces the returned
-/// event (none when the form had been submitted before).
-#[allow(clippy::too_many_arguments)]
-pub async fn submit_in(
-    tx: &mut Conn,
-    bus: &EventBus,
-    config: &Config,
+/// Checks the form against the active categories, the date `now` and the idempotency key's shape, saving
+/// nothing.
+pub async fn check(
+    conn: &mut Conn,
     input: &RequestInput,
     idempotency_key: &str,
-    customer: Option<&CurrentUser>,
-    locale: Locale,
     now: i64,
-) -> Result<(Submitted, Option<Pending>), SubmitError> {
-    let categories = requests::categories(&mut *tx).await?;
+) -> Result<NewRequest, SubmitError> {
+    let categories = requests::categories(conn).await?;
     let ids: Vec<i64> = categories.iter().map(|c| c.id).collect();
     let parsed = input.parse(&ids, crate::domain::schedule::today(now));
     if !valid_key(idempotency_key) {
@@ -88,7 +85,25 @@ pub async fn submit_in(
         errors.add("idempotency_key", FieldError::InvalidChoice);
         return Err(SubmitError::Invalid(errors));
     }
-    let new = parsed.map_err(SubmitError::Invalid)?;
+    parsed.map_err(SubmitError::Invalid)
+}
+
+/// The whole submission inside the caller's transaction; the caller commits, then announces the returned
+/// event (none when the form had been submitted before: then `photos` are not recorded either, and the
+/// caller removes their objects).
+#[allow(clippy::too_many_arguments)]
+pub async fn submit_in(
+    tx: &mut Conn,
+    bus: &EventBus,
+    config: &Config,
+    input: &RequestInput,
+    idempotency_key: &str,
+    photos: &[NewPhoto],
+    customer: Option<&CurrentUser>,
+    locale: Locale,
+    now: i64,
+) -> Result<(Submitted, Option<Pending>), SubmitError> {
+    let new = check(&mut *tx, input, idempotency_key, now).await?;
     let token = random_token();
     if let Some(existing) = requests::by_idempotency_key(&mut *tx, idempotency_key).await? {
         requests::add_token(&mut *tx, &hash_token(&token), existing.id, now).await?;
@@ -124,6 +139,9 @@ pub async fn submit_in(
         detail: None,
     };
     requests::add_event(&mut *tx, &received, now).await?;
+    for photo in photos {
+        crate::server::db::photos::insert(&mut *tx, id, None, photo, customer.map(|u| u.id), now).await?;
+    }
 
     let link = config.link(&format!("/track/{token}"));
     let subject = format!("{} {reference}", td_string!(locale, mail.request_received_subject));
@@ -155,6 +173,8 @@ pub struct Tracked {
     /// The customer's current preferred windows.
     pub windows: Vec<Window>,
     pub events: Vec<requests::JobEventRow>,
+    /// The photos the customer side may see.
+    pub photos: Vec<crate::server::db::photos::PhotoRow>,
     /// The live-event log position this view corresponds to.
     pub live_since: i64,
 }
@@ -204,7 +224,8 @@ pub async fn track(db: &Db, access: Access<'_>, now: i64) -> DbResult<Option<Tra
     let live_since = crate::server::db::events::max_id(&mut conn).await?;
     let windows = windows_of(&requests::current_windows(&mut conn, request.id).await?);
     let events = requests::public_events(&mut conn, request.id).await?;
-    Ok(Some(Tracked { request, category, expected_hours, windows, events, live_since }))
+    let photos = crate::server::db::photos::public_for_request(&mut conn, request.id).await?;
+    Ok(Some(Tracked { request, category, expected_hours, windows, events, photos, live_since }))
 }
 
 #[cfg(test)]

@@ -5,9 +5,10 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use super::auth::Sessions;
-use super::config::Config;
+use super::config::{Config, ConfigError};
 use super::db::Db;
 use super::events::EventBus;
+use super::photos::PhotoStore;
 use super::security::RateLimiter;
 
 #[derive(Clone, Debug)]
@@ -18,6 +19,7 @@ pub struct AppState {
     pub bus: EventBus,
     pub sessions: Sessions,
     pub limiter: RateLimiter,
+    pub photos: PhotoStore,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -27,16 +29,19 @@ impl FromRef<AppState> for LeptosOptions {
 }
 
 impl AppState {
-    pub fn new(config: Config, leptos_options: LeptosOptions, db: Db) -> Self {
+    /// Fails only when the photo store cannot be opened (a directory that cannot be created, an invalid
+    /// S3 setting).
+    pub fn new(config: Config, leptos_options: LeptosOptions, db: Db) -> Result<Self, ConfigError> {
         let sessions = Sessions::new(db.clone(), config.session_idle, config.session_absolute, config.secure_cookies());
-        Self {
+        Ok(Self {
             leptos_options,
             bus: EventBus::new(db.backend()),
             limiter: RateLimiter::new(config.rate_limit_window),
+            photos: PhotoStore::from_config(&config)?,
             config: Arc::new(config),
             db,
             sessions,
-        }
+        })
     }
 
     /// Background work that runs beside the server: the PostgreSQL event listener and periodic clean-up.

@@ -13,6 +13,8 @@ use portal::server::db::Db;
 use portal::server::state::AppState;
 use sqlx::Connection;
 
+pub mod photos;
+
 pub const PG_DEFAULT: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 pub fn pg_admin_url() -> String {
@@ -127,6 +129,7 @@ pub fn test_config(database_url: &str, addr: SocketAddr) -> Config {
         rate_limit_per_ip: 1000,
         rate_limit_per_email: 5,
         rate_limit_window: Duration::from_secs(900),
+        photo_store: Default::default(),
     }
 }
 
@@ -158,6 +161,8 @@ pub struct TestApp {
     pub base: String,
     pub state: AppState,
     pub test_db: TestDb,
+    /// This server's own data directory (photos are stored under `photos/` in it).
+    pub data_dir: tempfile::TempDir,
 }
 
 impl TestApp {
@@ -168,13 +173,15 @@ impl TestApp {
     pub async fn spawn_on(test_db: TestDb) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let config = test_config(&test_db.url, addr);
-        let state = AppState::new(config, portal::server::cli::leptos_options(), test_db.db.clone());
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let mut config = test_config(&test_db.url, addr);
+        config.data_dir = data_dir.path().to_owned();
+        let state = AppState::new(config, portal::server::cli::leptos_options(), test_db.db.clone()).unwrap();
         let app = portal::server::http::router(state.clone());
         tokio::spawn(async move {
             axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
         });
-        Self { base: format!("http://{addr}"), state, test_db }
+        Self { base: format!("http://{addr}"), state, test_db, data_dir }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -194,6 +201,46 @@ impl TestApp {
             .header("origin", &self.base)
             .header("accept", "application/json")
             .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Posts the request form as the browser does (multipart, it can carry photos): `fields` as text
+    /// parts, `files` as `photos` parts named `(file name, content)`. `accept` says JSON (the hydrated app)
+    /// or HTML (a plain form post, which also sends the form page as Referer).
+    pub async fn submit_request(
+        &self,
+        client: &reqwest::Client,
+        fields: &[(&str, &str)],
+        files: Vec<(&str, Vec<u8>)>,
+        accept: &str,
+    ) -> reqwest::Response {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, value) in fields {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        for (file_name, content) in files {
+            let part = reqwest::multipart::Part::bytes(content).file_name(file_name.to_owned());
+            form = form.part("photos", part.mime_str("image/jpeg").unwrap());
+        }
+        client
+            .post(self.url("/api/requests/create"))
+            .header("origin", &self.base)
+            .header("referer", self.url("/requests/new"))
+            .header("accept", accept)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Reads a request by its tracking token as the tracking page does (the key travels as JSON).
+    pub async fn track(&self, client: &reqwest::Client, token: &str) -> reqwest::Response {
+        client
+            .post(self.url("/api/requests/track"))
+            .header("origin", &self.base)
+            .json(&serde_json::json!({ "key": { "Token": token } }))
             .send()
             .await
             .unwrap()

@@ -4,6 +4,7 @@
 pub mod events;
 pub mod magic_links;
 pub mod outbox;
+pub mod photos;
 pub mod requests;
 pub mod sessions;
 pub mod users;

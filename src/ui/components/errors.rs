@@ -44,6 +44,15 @@ pub fn field_error_text(i18n: I18nContext<Locale>, field: &str, error: &FieldErr
             return t!(i18n, errors.out_of_range, min = move || min, max = move || max).into_any();
         }
         FieldError::InvalidSlug => t_string!(i18n, errors.invalid_slug),
+        FieldError::NotAnImage => t_string!(i18n, photos.not_an_image),
+        FieldError::TooLarge { max_mb } => {
+            let max_mb = *max_mb;
+            return t!(i18n, photos.too_large, max_mb = move || max_mb).into_any();
+        }
+        FieldError::TooManyPhotos { max } => {
+            let max = *max;
+            return t!(i18n, photos.too_many, max = move || max).into_any();
+        }
     };
     text.into_any()
 }

@@ -2,4 +2,6 @@
 pub mod errors;
 pub mod fields;
 pub mod job;
+pub mod photos;
 pub mod schedule;
+pub mod upload;

@@ -7,8 +7,10 @@ use crate::domain::email::EMAIL_MAX_LEN;
 use crate::domain::request::{ADDRESS_MAX, DESCRIPTION_MAX, NAME_MAX, PHONE_MAX, SUMMARY_MAX};
 use crate::i18n::*;
 use crate::ui::components::errors::{ErrorNotice, FormErrors};
-use crate::ui::components::fields::{action_error, SelectField, TextField};
+use crate::ui::components::fields::{SelectField, TextField};
+use crate::ui::components::photos::PhotoField;
 use crate::ui::components::schedule::WindowFields;
+use crate::ui::components::upload::{Upload, UploadForm, UploadProgress};
 
 /// `/requests/new`: anyone can ask for service; no account needed.
 #[component]
@@ -35,15 +37,15 @@ pub fn RequestNewPage() -> impl IntoView {
 #[component]
 fn RequestForm(data: crate::api::requests::RequestFormData) -> impl IntoView {
     let i18n = use_i18n();
-    let action = ServerAction::<CreateRequest>::new();
-    let error = action_error(action);
-    let pending = action.pending();
+    // Multipart (it carries photos): a plain form post without JavaScript, with upload progress once hydrated.
+    let upload = Upload::new::<CreateRequest>();
+    let (error, pending) = (upload.error(), upload.pending);
     let label =
         |f: fn(leptos_i18n::I18nContext<Locale>) -> &'static str| Signal::derive(move || f(use_i18n()).to_string());
     let targets = data.categories.clone();
     let options = data.categories.into_iter().map(|c| (c.id.to_string(), c.name)).collect::<Vec<_>>();
     view! {
-        <ActionForm action attr:aria-labelledby="request-heading" attr:novalidate=true attr:class="card">
+        <UploadForm upload attr:aria-labelledby="request-heading" attr:novalidate=true attr:class="card">
             <h2 id="request-heading" class="visually-hidden">{t!(i18n, request.title)}</h2>
             <FormErrors error form_id="request" />
             <input type="hidden" name="idempotency_key" value=data.idempotency_key />
@@ -75,9 +77,11 @@ fn RequestForm(data: crate::api::requests::RequestFormData) -> impl IntoView {
                 label=label(|i18n| t_string!(i18n, request.description))
                 hint=label(|i18n| t_string!(i18n, request.description_hint)) error />
             <WindowFields form_id="request" error />
+            <PhotoField form_id="request" upload />
+            <UploadProgress upload />
             <button type="submit" disabled=move || pending.get()>
                 {move || if pending.get() { t_string!(i18n, request.sending) } else { t_string!(i18n, request.submit) }}
             </button>
-        </ActionForm>
+        </UploadForm>
     }
 }

@@ -122,6 +122,7 @@ fn JobView(job: JobDetail, actions: Actions) -> impl IntoView {
             </dd>
         </dl>
         <p class="pre-wrap">{job.description.clone()}</p>
+        <crate::ui::components::photos::PhotoList photos=job.photos.clone() />
         <div class="job-forms">
             {status.is_open().then(|| view! { <ScheduleForm job=job.clone() action=actions.schedule /> })}
             <StatusForm job=job.clone() action=actions.status />

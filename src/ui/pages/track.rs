@@ -164,6 +164,7 @@ fn Tracked(request: TrackedRequest, is_new: bool, actions: CustomerActions) -> i
         </dl>
         <h2>{t!(i18n, track.description)}</h2>
         <p class="pre-wrap">{request.description.clone()}</p>
+        <crate::ui::components::photos::PhotoList photos=request.photos.clone() />
         <section aria-labelledby="timeline-heading">
             <h2 id="timeline-heading">{t!(i18n, track.timeline)}</h2>
             <ol class="activity">

@@ -1,0 +1,100 @@
+//! Filing a request with photos. Everything is checked before anything is kept; then the files go to the
+//! store and the request with its photo records is one transaction. When that transaction does not happen
+//! (or finds the form was filed before), the files just written are removed again.
+use crate::domain::{CurrentUser, FieldErrors};
+use crate::i18n::Locale;
+use crate::server::db::photos::NewPhoto;
+use crate::server::db::requests as requests_db;
+use crate::server::requests::{check, submit_in, SubmitError, Submitted};
+use crate::server::state::AppState;
+
+use super::upload::UploadedForm;
+use super::StoreError;
+
+#[derive(Debug)]
+pub enum PhotoSubmitError {
+    Submit(SubmitError),
+    Store(StoreError),
+}
+
+impl From<SubmitError> for PhotoSubmitError {
+    fn from(e: SubmitError) -> Self {
+        PhotoSubmitError::Submit(e)
+    }
+}
+
+impl From<sqlx::Error> for PhotoSubmitError {
+    fn from(e: sqlx::Error) -> Self {
+        PhotoSubmitError::Submit(SubmitError::Db(e))
+    }
+}
+
+/// Files the request read from a form with its photos. A repeated submission of the same form (same
+/// idempotency key) stores no second copy of the photos.
+pub async fn submit_with_photos(
+    state: &AppState,
+    form: UploadedForm,
+    customer: Option<&CurrentUser>,
+    locale: Locale,
+    now: i64,
+) -> Result<Submitted, PhotoSubmitError> {
+    let UploadedForm { input, idempotency_key, photos, errors: upload_errors } = form;
+    let mut conn = state.db.acquire().await?;
+    let text_errors = match check(&mut conn, &input, &idempotency_key, now).await {
+        Ok(_) => FieldErrors::new(),
+        Err(SubmitError::Invalid(errors)) => errors,
+        Err(e) => return Err(e.into()),
+    };
+    if !text_errors.is_empty() || !upload_errors.is_empty() {
+        // Errors in form order (the photos come last); the typed values as read from the form.
+        let mut errors = FieldErrors(text_errors.0, upload_errors.1);
+        errors.0.extend(upload_errors.0);
+        return Err(SubmitError::Invalid(errors).into());
+    }
+    let repeat = requests_db::by_idempotency_key(&mut conn, &idempotency_key).await?.is_some();
+    drop(conn);
+
+    let mut stored = Vec::new();
+    for photo in photos.iter().filter(|_| !repeat) {
+        match state.photos.put(photo.kind, photo.content.clone()).await {
+            Ok(object_key) => stored.push(NewPhoto {
+                object_key,
+                content_type: photo.kind.mime().to_owned(),
+                size_bytes: photo.content.len() as i64,
+            }),
+            Err(e) => {
+                remove(state, &stored).await;
+                return Err(PhotoSubmitError::Store(e));
+            }
+        }
+    }
+    let filed = async {
+        let mut tx = state.db.begin().await?;
+        let result =
+            submit_in(&mut tx, &state.bus, &state.config, &input, &idempotency_key, &stored, customer, locale, now)
+                .await?;
+        tx.commit().await?;
+        Ok::<_, SubmitError>(result)
+    }
+    .await;
+    match filed {
+        Ok((submitted, Some(pending))) => {
+            state.bus.announce(pending);
+            Ok(submitted)
+        }
+        // A twin of this form was filed meanwhile: its photos are the ones kept.
+        Ok((submitted, None)) => {
+            remove(state, &stored).await;
+            Ok(submitted)
+        }
+        Err(e) => {
+            remove(state, &stored).await;
+            Err(e.into())
+        }
+    }
+}
+
+async fn remove(state: &AppState, stored: &[NewPhoto]) {
+    let keys: Vec<String> = stored.iter().map(|p| p.object_key.clone()).collect();
+    state.photos.delete_all(&keys).await;
+}
