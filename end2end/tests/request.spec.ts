@@ -1,4 +1,14 @@
-import { expect, expectNoA11yViolations, gotoAndSettle, h1, settle, test, urlPath } from '../fixtures';
+import {
+  dayFromNow,
+  expect,
+  expectNoA11yViolations,
+  fillPreferredTime,
+  gotoAndSettle,
+  h1,
+  settle,
+  test,
+  urlPath,
+} from '../fixtures';
 import type { Page } from '@playwright/test';
 
 const requestForm = (page: Page) => page.getByRole('form', { name: 'Request service' });
@@ -26,6 +36,9 @@ test('a visitor files a service request and follows it by its private link', asy
   await expect(form.getByLabel('What needs fixing?')).toHaveAccessibleDescription(/Choose what needs fixing/);
   await expect(form.getByLabel('Short summary')).toHaveAccessibleDescription(/Use at least 5 characters/);
   await expect(form.getByLabel('Service address')).toHaveAccessibleDescription(/This field is required/);
+  await expect(
+    form.getByRole('group', { name: 'Preferred time 1' }).getByLabel('Date'),
+  ).toHaveAccessibleDescription(/This field is required/);
   await expect(form.getByLabel('Your name')).toHaveValue('Ana Kowalska');
   await expect(page.getByRole('alert').filter({ hasText: 'There is a problem' })).toBeVisible();
   await settle(page);
@@ -36,6 +49,7 @@ test('a visitor files a service request and follows it by its private link', asy
   await form.getByLabel('What needs fixing?').selectOption({ label: 'Plumbing' });
   await form.getByLabel('Short summary').fill('Kitchen sink is leaking');
   await form.getByLabel('Describe the problem').fill('Water drips from the trap under the sink since this morning.');
+  await fillPreferredTime(form, 1, dayFromNow(1), 'Evening');
   await form.getByRole('button', { name: 'Send request' }).click();
 
   await expect(page).toHaveURL(/\/track\/[A-Za-z0-9_-]{43}\?new=1$/);
@@ -44,6 +58,7 @@ test('a visitor files a service request and follows it by its private link', asy
   await expect(page.getByText(/^SR-\d{4}-\d{6,}$/)).toBeVisible();
   await expect(page.getByText('within 4 hours')).toBeVisible();
   await expect(page.getByText('Kitchen sink is leaking')).toBeVisible();
+  await expect(page.getByText(`${dayFromNow(1)}, Evening (17:00–20:00)`)).toBeVisible();
   await expect(page.getByRole('region', { name: 'Timeline' }).getByRole('listitem')).toHaveText([
     /Status changed to Received/,
   ]);
