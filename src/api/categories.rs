@@ -46,6 +46,7 @@ pub async fn save_category(id: i64, name: String, hours: String, active: Option<
     if !requests::update_category(&mut conn, id, &name, hours, active.is_some()).await.map_err(db_error)? {
         return Err(fail(AppError::NotFound));
     }
+    leptos_axum::redirect("/admin/categories?saved=1");
     Ok(())
 }
 

@@ -29,7 +29,10 @@ fn Categories() -> impl IntoView {
     let save_error = action_error(save);
     let add_error = action_error(add);
     let list = Resource::new(move || (save.version().get(), add.version().get()), |_| list_categories());
-    let saved = move || matches!(save.value().with(|v| v.as_ref().map(Result::is_ok)), Some(true));
+    // `?saved=1` is where a successful save lands, with or without JavaScript.
+    let query = leptos_router::hooks::use_query_map();
+    let saved =
+        move || query.with(|q| q.get("saved").is_some()) && save_error.get().is_none() && add_error.get().is_none();
     view! {
         <h1>{t!(i18n, categories.title)}</h1>
         <p>{t!(i18n, categories.intro)}</p>
@@ -72,7 +75,7 @@ fn CategoryForm(category: CategorySummary, save: ServerAction<SaveCategory>) -> 
     let (name_for, hours_for, active_for) = (name_id.clone(), hours_id.clone(), active_id.clone());
     let heading = category.name.clone();
     view! {
-        <ActionForm action=save attr:aria-labelledby=labelled_by attr:class="card category-form">
+        <ActionForm action=save attr:aria-labelledby=labelled_by attr:class="card category-form" attr:novalidate=true>
             <h2 id=heading_id>{heading} " (" {category.slug.clone()} ")"</h2>
             <input type="hidden" name="id" value=id />
             <div class="field">
