@@ -15,6 +15,7 @@ import {
  * be shared), and every row shows where the job stands against its first-response target.
  */
 test('staff search and filter the board', async ({ page }, testInfo) => {
+  test.setTimeout(60_000);
   const marker = `Zebra${testInfo.project.name.replace('-', '')}${Date.now()}`;
   await fileRequest(page, { name: `Zed ${marker}`, email: 'zed@example.com', category: 'Electrical', summary: 'Dead socket' });
 

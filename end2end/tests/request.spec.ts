@@ -5,6 +5,7 @@ import {
   fillPreferredTime,
   gotoAndSettle,
   h1,
+  isJsEnabled,
   settle,
   test,
   urlPath,
@@ -79,4 +80,24 @@ test('a made-up tracking link finds nothing', async ({ page }) => {
   await expect(page).toHaveURL(urlPath('/track/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'));
   await expect(h1(page, 'Request not found')).toBeVisible();
   await expectNoA11yViolations(page, { label: 'unknown tracking link' });
+});
+
+/** With JavaScript, a field is checked as soon as it is left (the same rules the server applies on submit). */
+test('fields are checked when they are left', async ({ page }) => {
+  test.skip(!isJsEnabled(page), 'inline validation runs in the browser');
+  await gotoAndSettle(page, '/requests/new');
+  const form = requestForm(page);
+  await form.getByLabel('Email address').fill('ana@');
+  await form.getByLabel('Phone (optional)').focus();
+  await expect(form.getByLabel('Email address')).toHaveAccessibleDescription(/Enter an email address like/);
+  await expect(form.getByLabel('Short summary')).not.toHaveAccessibleDescription(/required/);
+  const first = form.getByRole('group', { name: 'Preferred time 1' });
+  await first.getByLabel('Date').fill(dayFromNow(-2));
+  await first.getByLabel('Part of day').focus();
+  await expect(first.getByLabel('Date')).toHaveAccessibleDescription(/Choose a date that is not in the past/);
+  await form.getByLabel('Email address').fill('ana@example.com');
+  await form.getByLabel('Phone (optional)').focus();
+  await expect(form.getByLabel('Email address')).not.toHaveAccessibleDescription(/Enter an email address like/);
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await expectNoA11yViolations(page, { label: 'request form with an inline error' });
 });

@@ -1,6 +1,7 @@
 //! Reusable pieces of UI.
 pub mod errors;
 pub mod fields;
+pub mod inline;
 pub mod job;
 pub mod photos;
 pub mod schedule;
