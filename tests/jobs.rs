@@ -151,8 +151,8 @@ async fn customers_reply_reschedule_and_cancel_until_the_technician_arrives(db: 
     let (id, token) = f.file("ana@example.com", "Leaking sink", "key-jobs-cccccccccccc").await;
     let access = Access::Token(&token);
 
-    customer_reply(&f.db, &f.bus, None, access, "The gate code is 4321.", NOW + 1).await.unwrap();
-    let empty = customer_reply(&f.db, &f.bus, None, access, "  ", NOW + 1).await;
+    customer_reply(&f.db, &f.bus, None, access, "The gate code is 4321.", &[], NOW + 1).await.unwrap();
+    let empty = customer_reply(&f.db, &f.bus, None, access, "  ", &[], NOW + 1).await;
     assert!(matches!(&empty, Err(JobError::Invalid(e)) if e.get("body") == Some(&FieldError::Required)));
     assert_eq!(f.row(id).await.first_response_at, None, "a customer's own message answers nobody");
 
@@ -225,7 +225,7 @@ async fn a_customer_reaches_only_their_own_jobs(db: Db) {
     assert!(track(&f.db, guessed, NOW).await.unwrap().is_none());
     let ana_user = portal::server::auth::session::current_user(&ana).unwrap();
     for result in [
-        customer_reply(&f.db, &f.bus, Some(&ana_user), guessed, "hello", NOW + 2).await,
+        customer_reply(&f.db, &f.bus, Some(&ana_user), guessed, "hello", &[], NOW + 2).await,
         customer_cancel(&f.db, &f.bus, Some(&ana_user), guessed, "no", NOW + 2).await,
         customer_reschedule(&f.db, &f.bus, Some(&ana_user), guessed, &[window(3, PartOfDay::Morning)], NOW + 2).await,
     ] {

@@ -364,9 +364,13 @@ async fn customers_act_on_their_own_jobs_only_and_categories_are_for_admins() {
     let day = common::window_tomorrow(portal::server::now_ms()).day;
     let by_id: &[(&str, &str)] =
         &[("id", &id), ("body", "hello"), ("reason", "no"), ("window1_day", &day), ("window1_part", "morning")];
-    assert_eq!(app.call(&anonymous, "/api/requests/reply", by_id).await.status(), 401);
+    let reply = |client, fields, files| {
+        app.post_multipart(client, "/api/requests/reply", "/my/requests/1", fields, files, "application/json")
+    };
+    assert_eq!(reply(&anonymous, by_id, vec![]).await.status(), 401);
     let other = app.signed_in("someone-else@example.com", "customer").await;
-    for path in ["/api/requests/reply", "/api/requests/cancel", "/api/requests/reschedule"] {
+    assert_eq!(reply(&other, by_id, vec![]).await.status(), 404);
+    for path in ["/api/requests/cancel", "/api/requests/reschedule"] {
         assert_eq!(app.call(&other, path, by_id).await.status(), 404, "{path}");
     }
     let key = serde_json::json!({ "key": { "Id": id.parse::<i64>().unwrap() } });
@@ -375,10 +379,22 @@ async fn customers_act_on_their_own_jobs_only_and_categories_are_for_admins() {
     assert_eq!(read.status(), 404);
     // By token anyone with the link may write; a wrong token finds nothing.
     let by_token: &[(&str, &str)] = &[("token", &filed.token), ("body", "The gate code is 4321.")];
-    assert_eq!(app.call(&anonymous, "/api/requests/reply", by_token).await.status(), 200);
+    // A renamed non-image is refused beside the photos field, and nothing is saved.
+    let refused = reply(&anonymous, by_token, vec![("gate.jpg", b"not an image at all".to_vec())]).await;
+    assert_eq!(refused.status(), 400);
+    let error: portal::domain::AppError = serde_json::from_str(&refused.text().await.unwrap()).unwrap();
+    assert_eq!(error.field_errors().unwrap().get("photos"), Some(&FieldError::NotAnImage));
+    assert_eq!(error.field_errors().unwrap().value("body"), Some("The gate code is 4321."));
+    // With a real photo the message and the photo arrive together.
+    let sent = reply(&anonymous, by_token, vec![("gate.png", common::photos::PNG.to_vec())]).await;
+    assert_eq!(sent.status(), 200);
+    let tracked = track(&app.state.db, Access::Token(&filed.token), 0).await.unwrap().unwrap();
+    let replies: Vec<_> = tracked.events.iter().filter(|e| e.kind == "customer_reply").collect();
+    assert_eq!(replies.len(), 1, "the refused message was not saved");
+    assert_eq!(tracked.photos.len(), 1);
     let forged = "A".repeat(43);
     let wrong: &[(&str, &str)] = &[("token", &forged), ("body", "hi")];
-    assert_eq!(app.call(&anonymous, "/api/requests/reply", wrong).await.status(), 404);
+    assert_eq!(reply(&anonymous, wrong, vec![]).await.status(), 404);
 
     // Categories: admins only.
     let staff = app.signed_in("staff-cat@example.com", "staff").await;

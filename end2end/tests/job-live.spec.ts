@@ -8,6 +8,7 @@ import {
   h1,
   isJsEnabled,
   jsEnabledByContext,
+  PNG_1X1,
   settle,
   signInWithPassword,
   test,
@@ -114,13 +115,17 @@ test('a job is scheduled and sent live, the customer replies, and cancels anothe
     // The customer writes; staff see it on the job page they have open.
     const reply = page.getByRole('form', { name: 'Write to us' });
     await reply.getByLabel('Your message').fill('Please ring twice, the bell is quiet.');
+    await reply.getByLabel('Photos (optional)').setInputFiles({ name: 'gate.png', mimeType: 'image/png', buffer: PNG_1X1 });
     await reply.getByRole('button', { name: 'Send message' }).click();
     await expect(page.getByRole('region', { name: 'Timeline' })).toContainText('You wrote: Please ring twice');
+    await expect(page.getByRole('img', { name: 'Photo 2 of 2' })).toBeVisible();
+    await expect(page.getByRole('form', { name: 'Write to us' }).getByLabel('Your message')).toHaveValue('');
     await seeOn(staff, js, async () => {
       await expect(staff.getByRole('region', { name: 'Timeline' })).toContainText(
         'Customer wrote: Please ring twice, the bell is quiet.',
         { timeout: 5_000 },
       );
+      await expect(staff.getByRole('img', { name: 'Photo 2 of 2' })).toBeVisible();
     });
   } finally {
     await staff.context().close();

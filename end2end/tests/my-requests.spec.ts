@@ -18,6 +18,7 @@ import {
  * address: "My requests" lists it with its status, and opens it (live, with JavaScript) to propose new times.
  */
 test('requests filed before signing in appear under My requests', async ({ page, customerEmail }, testInfo) => {
+  test.setTimeout(60_000);
   const summary = `Dishwasher ${testInfo.project.name} ${Date.now()}`;
   await fileRequest(page, { name: 'Cleo Customer', email: customerEmail, category: 'Appliance repair', summary });
 

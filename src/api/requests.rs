@@ -205,26 +205,36 @@ pub async fn track_request(key: JobKey) -> Result<TrackedRequest, AppError> {
     })
 }
 
-/// The customer writes to the team about their job.
-#[server(prefix = "/api", endpoint = "requests/reply")]
-pub async fn customer_reply(token: Option<String>, id: Option<i64>, body: String) -> Result<(), AppError> {
-    use super::guard::{auth, job_error, rate_limit, state};
+/// The customer writes to the team about their job, with up to five photos (multipart, like the request
+/// form: with JavaScript or without).
+#[server(prefix = "/api", endpoint = "requests/reply", input = MultipartFormData)]
+pub async fn customer_reply(data: MultipartData) -> Result<(), AppError> {
+    use super::guard::{auth, fail, internal, job_error, rate_limit, state};
     use crate::server::now_ms;
+    use crate::server::photos::submit::{reply_with_photos, ReplyError};
+    use crate::server::photos::upload::read_reply_form;
 
     rate_limit("customer_job", None)?;
+    let Some(multipart) = data.into_inner() else { return Err(fail(AppError::Request("not a form".into()))) };
+    let form = read_reply_form(multipart).await.map_err(|e| {
+        tracing::warn!(error = %e, "reply form could not be read");
+        fail(AppError::Request("the form could not be read".into()))
+    })?;
     let user = auth().user;
-    let key = JobKey::from_form(token, id);
+    let key = JobKey::from_form(Some(form.input.token.clone()), form.input.id.trim().parse().ok());
+    let access = access(&key, user.as_ref())?;
+    if !form.errors.0.is_empty() {
+        let mut errors = form.errors;
+        errors.keep("body", &form.input.body);
+        return Err(fail(AppError::Invalid(errors)));
+    }
     let state = state();
-    crate::server::jobs::customer_reply(
-        &state.db,
-        &state.bus,
-        user.as_ref(),
-        access(&key, user.as_ref())?,
-        &body,
-        now_ms(),
-    )
-    .await
-    .map_err(job_error)?;
+    reply_with_photos(&state, user.as_ref(), access, &form.input.body, &form.photos, now_ms()).await.map_err(|e| {
+        match e {
+            ReplyError::Job(e) => job_error(e),
+            ReplyError::Store(e) => internal(e),
+        }
+    })?;
     leptos_axum::redirect(&key.map(|k| k.path()).unwrap_or_default());
     Ok(())
 }

@@ -8,6 +8,7 @@ use crate::domain::job::{transition, JobStatus};
 use crate::domain::request::{text, MESSAGE_MAX};
 use crate::domain::schedule::{parse_eta, parse_window, parse_windows, today, EventDetail, Window, WindowInput};
 use crate::domain::{CurrentUser, FieldError, FieldErrors};
+use crate::server::db::photos::{self, NewPhoto};
 use crate::server::db::{requests, users, Db};
 use crate::server::events::EventBus;
 use crate::server::requests::{open, windows_of, Access};
@@ -103,11 +104,21 @@ struct Entry {
     detail: EventDetail,
     /// The entry's `detail.windows` become the customer's current preferred windows.
     proposes_windows: bool,
+    /// Photos (already in the store) that came with the entry.
+    photos: Vec<NewPhoto>,
 }
 
 impl Entry {
     fn public(kind: &'static str) -> Self {
-        Entry { kind, status: None, body: None, public: true, detail: EventDetail::default(), proposes_windows: false }
+        Entry {
+            kind,
+            status: None,
+            body: None,
+            public: true,
+            detail: EventDetail::default(),
+            proposes_windows: false,
+            photos: Vec::new(),
+        }
     }
 }
 
@@ -190,7 +201,10 @@ async fn update(
             actor_id,
             detail: detail.as_deref(),
         };
-        requests::add_event(&mut tx, &new, now).await?;
+        let event_id = requests::add_event(&mut tx, &new, now).await?;
+        for photo in &entry.photos {
+            photos::insert(&mut tx, job.row.id, Some(event_id), photo, actor_id, now).await?;
+        }
         let kind = format!("job.{}", entry.kind);
         if entry.public {
             pending.push(bus.append(&mut tx, &job_topic(job.row.id), &kind, &payload, now).await?);
@@ -391,19 +405,21 @@ pub async fn add_message(
     update(db, bus, actor, change, now).await
 }
 
-/// The customer writes to the team (shown on both sides, live).
+/// The customer writes to the team (shown on both sides, live), with photos already in the store.
 pub async fn customer_reply(
     db: &Db,
     bus: &EventBus,
     user: Option<&CurrentUser>,
     access: Access<'_>,
     body: &str,
+    photos: &[NewPhoto],
     now: i64,
 ) -> Result<(), JobError> {
     let text = text(body, 1, MESSAGE_MAX, true).map_err(|e| JobError::field("body", e, Some(body)))?;
     let change = |_: &Job, _: &mut JobState| {
         let mut entry = Entry::public("customer_reply");
         entry.body = Some(text);
+        entry.photos = photos.to_vec();
         Ok(vec![entry])
     };
     update(db, bus, Actor::Customer { user, access }, change, now).await

@@ -216,6 +216,20 @@ impl TestApp {
         files: Vec<(&str, Vec<u8>)>,
         accept: &str,
     ) -> reqwest::Response {
+        self.post_multipart(client, "/api/requests/create", "/requests/new", fields, files, accept).await
+    }
+
+    /// Posts a multipart form (text `fields`, `files` as `photos`) to a server function as the page at
+    /// `from` would.
+    pub async fn post_multipart(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        from: &str,
+        fields: &[(&str, &str)],
+        files: Vec<(&str, Vec<u8>)>,
+        accept: &str,
+    ) -> reqwest::Response {
         let mut form = reqwest::multipart::Form::new();
         for (name, value) in fields {
             form = form.text(name.to_string(), value.to_string());
@@ -225,9 +239,9 @@ impl TestApp {
             form = form.part("photos", part.mime_str("image/jpeg").unwrap());
         }
         client
-            .post(self.url("/api/requests/create"))
+            .post(self.url(path))
             .header("origin", &self.base)
-            .header("referer", self.url("/requests/new"))
+            .header("referer", self.url(from))
             .header("accept", accept)
             .multipart(form)
             .send()

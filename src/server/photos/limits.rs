@@ -1,4 +1,4 @@
-//! The size and time a request may take. The form with photos is the one route that needs more of both:
+//! The size and time a request may take. The forms with photos are the routes that need more of both:
 //! its server function reads the body as a stream, which axum's `DefaultBodyLimit` does not cover, so the
 //! limit is applied here, to that route only (every other server function keeps the 2 MB default).
 use std::time::Duration;
@@ -10,7 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use leptos::server_fn::ServerFn;
 
-use crate::api::requests::CreateRequest;
+use crate::api::requests::{CreateRequest, CustomerReply};
 use crate::domain::photo::{MAX_PHOTOS, MAX_PHOTO_BYTES};
 use crate::i18n::td_string;
 use crate::server::security::request_locale;
@@ -23,11 +23,13 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Uploading the largest form on a slow line (64 MB at 1 Mbit/s is about 9 minutes).
 pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
+/// The routes that take photos: the request form and the customer's reply.
 fn is_upload(request: &Request) -> bool {
-    request.uri().path() == CreateRequest::PATH
+    let path = request.uri().path();
+    path == CreateRequest::PATH || path == CustomerReply::PATH
 }
 
-/// Refuses a post to the upload route that is not multipart (415), one whose declared length is over [`UPLOAD_BODY_MAX`] at once (413, with a readable
+/// Refuses a post to an upload route that is not multipart (415), one whose declared length is over [`UPLOAD_BODY_MAX`] at once (413, with a readable
 /// message), and cuts off one that streams past it without declaring a length.
 pub async fn body_limit(request: Request, next: Next) -> Response {
     if !is_upload(&request) {

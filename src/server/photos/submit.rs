@@ -98,3 +98,40 @@ async fn remove(state: &AppState, stored: &[NewPhoto]) {
     let keys: Vec<String> = stored.iter().map(|p| p.object_key.clone()).collect();
     state.photos.delete_all(&keys).await;
 }
+
+/// The customer's message on their job with photos: the files go to the store first, then the message and
+/// its photo records are one transaction (files of a message that is refused are removed again).
+pub async fn reply_with_photos(
+    state: &AppState,
+    customer: Option<&CurrentUser>,
+    access: crate::server::requests::Access<'_>,
+    body: &str,
+    photos: &[super::upload::CheckedPhoto],
+    now: i64,
+) -> Result<(), ReplyError> {
+    let mut stored = Vec::new();
+    for photo in photos {
+        match state.photos.put(photo.kind, photo.content.clone()).await {
+            Ok(object_key) => stored.push(NewPhoto {
+                object_key,
+                content_type: photo.kind.mime().to_owned(),
+                size_bytes: photo.content.len() as i64,
+            }),
+            Err(e) => {
+                remove(state, &stored).await;
+                return Err(ReplyError::Store(e));
+            }
+        }
+    }
+    let result = crate::server::jobs::customer_reply(&state.db, &state.bus, customer, access, body, &stored, now).await;
+    if result.is_err() {
+        remove(state, &stored).await;
+    }
+    result.map_err(ReplyError::Job)
+}
+
+#[derive(Debug)]
+pub enum ReplyError {
+    Job(crate::server::jobs::JobError),
+    Store(StoreError),
+}

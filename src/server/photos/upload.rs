@@ -51,20 +51,54 @@ pub struct CheckedPhoto {
     pub content: Bytes,
 }
 
-/// The form as read: the text fields, the files that are images, and what was wrong with the upload (the
+/// A form as read: the text fields, the files that are images, and what was wrong with the upload (the
 /// photos field's errors; the typed text values are kept in it for re-rendering the form).
 #[derive(Debug, Default)]
-pub struct UploadedForm {
-    pub input: RequestInput,
+pub struct Uploaded<T> {
+    pub input: T,
     pub idempotency_key: String,
     pub photos: Vec<CheckedPhoto>,
     pub errors: FieldErrors,
 }
 
-/// Reads the whole form. `Err` only when the body itself cannot be read (cut off, malformed, over the
-/// size limit of the route); problems with the files are field errors in the result.
-pub async fn read_request_form(mut multipart: multer::Multipart<'static>) -> Result<UploadedForm, multer::Error> {
-    let mut form = UploadedForm::default();
+/// The request form as read.
+pub type UploadedForm = Uploaded<RequestInput>;
+
+/// Reads the request form (see [`read_form`]).
+pub async fn read_request_form(multipart: multer::Multipart<'static>) -> Result<UploadedForm, multer::Error> {
+    read_form(multipart, text_field).await
+}
+
+/// A customer's message on their job, with photos: which job (`token` or `id`) and the text.
+#[derive(Debug, Default)]
+pub struct ReplyInput {
+    pub token: String,
+    pub id: String,
+    pub body: String,
+}
+
+fn reply_field<'a>(input: &'a mut ReplyInput, name: &str) -> Option<&'a mut String> {
+    Some(match name {
+        "token" => &mut input.token,
+        "id" => &mut input.id,
+        "body" => &mut input.body,
+        _ => return None,
+    })
+}
+
+/// Reads the customer's reply form (see [`read_form`]).
+pub async fn read_reply_form(multipart: multer::Multipart<'static>) -> Result<Uploaded<ReplyInput>, multer::Error> {
+    read_form(multipart, reply_field).await
+}
+
+/// Reads a whole form: text fields go where `slot` says (unknown names are ignored), files posted as
+/// `photos` are read capped and checked. `Err` only when the body itself cannot be read (cut off, malformed,
+/// over the size limit of the route); problems with the files are field errors in the result.
+pub async fn read_form<T: Default>(
+    mut multipart: multer::Multipart<'static>,
+    slot: impl for<'a> Fn(&'a mut T, &str) -> Option<&'a mut String>,
+) -> Result<Uploaded<T>, multer::Error> {
+    let mut form = Uploaded::<T>::default();
     let mut files = 0;
     let mut parts = 0;
     while let Some(mut field) = multipart.next_field().await? {
@@ -90,9 +124,9 @@ pub async fn read_request_form(mut multipart: multer::Multipart<'static>) -> Res
             }
         } else if name == "idempotency_key" {
             form.idempotency_key = read_text(&mut field).await?;
-        } else if let Some(slot) = text_field(&mut form.input, &name) {
-            *slot = read_text(&mut field).await?;
-            form.errors.keep(&name, slot);
+        } else if let Some(value) = slot(&mut form.input, &name) {
+            *value = read_text(&mut field).await?;
+            form.errors.keep(&name, value);
         }
     }
     Ok(form)

@@ -23,6 +23,9 @@ pub struct Upload {
     pub pending: RwSignal<bool>,
     /// The share sent so far (0 to 1) while a submission is under way.
     pub progress: RwSignal<Option<f64>>,
+    /// Successful submissions that stayed on this page (a reply on the page it answers): the form was
+    /// cleared, and whatever shows the result reloads on this.
+    pub done: RwSignal<u64>,
 }
 
 impl Upload {
@@ -36,6 +39,7 @@ impl Upload {
             photo_error: RwSignal::new(None),
             pending: RwSignal::new(false),
             progress: RwSignal::new(None),
+            done: RwSignal::new(0),
         }
     }
 
@@ -51,12 +55,14 @@ pub fn UploadForm(upload: Upload, children: Children) -> impl IntoView {
     let form = NodeRef::<leptos::html::Form>::new();
     #[cfg(feature = "hydrate")]
     let navigate = leptos_router::hooks::use_navigate();
+    #[cfg(feature = "hydrate")]
+    let location = leptos_router::hooks::use_location();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         #[cfg(feature = "hydrate")]
         {
             ev.prevent_default();
             if let Some(form) = form.get_untracked() {
-                send(upload, &form, navigate.clone());
+                send(upload, &form, location.pathname.get_untracked(), navigate.clone());
             }
         }
         #[cfg(not(feature = "hydrate"))]
@@ -93,6 +99,7 @@ pub fn UploadProgress(upload: Upload) -> impl IntoView {
 fn send(
     upload: Upload,
     form: &web_sys::HtmlFormElement,
+    here: String,
     navigate: impl Fn(&str, leptos_router::NavigateOptions) + 'static,
 ) {
     use wasm_bindgen::closure::Closure;
@@ -121,12 +128,18 @@ fn send(
         target.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
     }
     let request = xhr.clone();
+    let sent_form = form.clone();
     // Runs once (success, failure or abort); it owns the progress handler, so both are freed with it.
     let on_done = Closure::once_into_js(move || {
         drop(on_progress);
         upload.pending.set(false);
         upload.progress.set(None);
         match answer(&request) {
+            // Back to this very page: start the form over instead of navigating nowhere.
+            Ok(location) if location.split('?').next() == Some(here.as_str()) => {
+                sent_form.reset();
+                upload.done.update(|n| *n += 1);
+            }
             Ok(location) => navigate(&location, Default::default()),
             Err(error) => upload.error.set(Some(error)),
         }

@@ -10,7 +10,9 @@ use crate::i18n::*;
 use crate::ui::components::errors::{ErrorNotice, FormErrors};
 use crate::ui::components::fields::{action_error, TextField};
 use crate::ui::components::job::{status_name, TimelineText, Timestamp};
+use crate::ui::components::photos::PhotoField;
 use crate::ui::components::schedule::{EtaText, WindowFields, WindowText};
+use crate::ui::components::upload::{Upload, UploadForm, UploadProgress};
 use crate::ui::session::RequireRole;
 
 /// `/track/<token>`: the job behind a private link. After submitting, `?new=1` adds the confirmation.
@@ -41,12 +43,12 @@ pub fn MyRequestPage() -> impl IntoView {
 #[component]
 fn CustomerJob(key: JobKey, is_new: bool) -> impl IntoView {
     let i18n = use_i18n();
-    let reply = ServerAction::<CustomerReply>::new();
+    let reply = Upload::new::<CustomerReply>();
     let cancel = ServerAction::<CustomerCancel>::new();
     let reschedule = ServerAction::<CustomerReschedule>::new();
     let resource_key = key.clone();
     let tracked = Resource::new(
-        move || (reply.version().get(), cancel.version().get(), reschedule.version().get()),
+        move || (reply.done.get(), cancel.version().get(), reschedule.version().get()),
         move |_| track_request(resource_key.clone()),
     );
     // Started once the first view is known, from the log position it was read at.
@@ -101,7 +103,7 @@ fn CustomerJob(key: JobKey, is_new: bool) -> impl IntoView {
 #[derive(Clone)]
 struct CustomerActions {
     key: JobKey,
-    reply: ServerAction<CustomerReply>,
+    reply: Upload,
     cancel: ServerAction<CustomerCancel>,
     reschedule: ServerAction<CustomerReschedule>,
 }
@@ -188,20 +190,23 @@ fn Tracked(request: TrackedRequest, is_new: bool, actions: CustomerActions) -> i
     }
 }
 
+/// The customer's message, with photos: multipart like the request form (progress once hydrated).
 #[component]
 fn ReplyForm(actions: CustomerActions) -> impl IntoView {
     let i18n = use_i18n();
-    let action = actions.reply;
-    let error = action_error(action);
+    let upload = actions.reply;
+    let (error, pending) = (upload.error(), upload.pending);
     view! {
-        <ActionForm action attr:aria-labelledby="reply-heading" attr:class="card" attr:novalidate=true>
+        <UploadForm upload attr:aria-labelledby="reply-heading" attr:class="card" attr:novalidate=true>
             <h2 id="reply-heading">{t!(i18n, track.reply_heading)}</h2>
             <FormErrors error form_id="reply" />
             {key_fields(&actions.key)}
             <TextField form_id="reply" name="body" multiline=true maxlength=MESSAGE_MAX required=true
                 label=Signal::derive(move || t_string!(i18n, track.reply_label).to_string()) error />
-            <button type="submit">{t!(i18n, track.reply_send)}</button>
-        </ActionForm>
+            <PhotoField form_id="reply" upload />
+            <UploadProgress upload />
+            <button type="submit" disabled=move || pending.get()>{t!(i18n, track.reply_send)}</button>
+        </UploadForm>
     }
 }
 
