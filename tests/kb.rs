@@ -227,7 +227,20 @@ async fn every_save_is_a_revision_and_the_index_follows_edits(db: Db) {
     assert!(slugs(search(&db, "en", "valve", NOW).await.unwrap()).is_empty(), "the old text left the index");
 }
 
+async fn demo_content_is_added_once_and_searchable(db: Db) {
+    let added = portal::server::demo_kb::seed(&db).await.unwrap();
+    assert!(added >= 20, "{added}");
+    assert_eq!(portal::server::demo_kb::seed(&db).await.unwrap(), 0, "a second run adds nothing");
+    let home = portal::server::kb::home(&db, "en").await.unwrap();
+    assert_eq!(home.categories.len(), 5);
+    let found = search(&db, "en", "boiler pressure", NOW).await.unwrap();
+    assert_eq!(found.hits[0].slug, "boiler-pressure-low", "{found:?}");
+    let pl = search(&db, "pl", "grzejnik", NOW).await.unwrap();
+    assert!(pl.hits.iter().any(|h| h.slug == "bleed-a-radiator" && h.locale == "pl"), "{pl:?}");
+}
+
 on_both_backends!(
+    demo_content_is_added_once_and_searchable,
     a_title_match_ranks_above_body_matches,
     the_last_word_matches_as_a_prefix,
     readers_get_their_locale_or_english,
