@@ -8,6 +8,9 @@ use crate::i18n::*;
 use crate::ui::layouts::{Footer, Header};
 use crate::ui::pages::admin_categories::AdminCategoriesPage;
 use crate::ui::pages::error::ErrorPage;
+use crate::ui::pages::help::{HelpCategoryPage, HelpPage};
+use crate::ui::pages::help_article::HelpArticlePage;
+use crate::ui::pages::help_search::HelpSearchPage;
 use crate::ui::pages::my_requests::MyRequestsPage;
 use crate::ui::pages::request_new::RequestNewPage;
 use crate::ui::pages::staff_job::StaffJobPage;
@@ -70,6 +73,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/my/requests") view=MyRequestsPage ssr=SsrMode::Async />
                     <Route path=path!("/my/requests/:id") view=MyRequestPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/categories") view=AdminCategoriesPage ssr=SsrMode::Async />
+                    <Route path=path!("/help") view=HelpPage ssr=SsrMode::Async />
+                    <Route path=path!("/help/search") view=HelpSearchPage ssr=SsrMode::Async />
+                    <Route path=path!("/help/articles/:slug") view=HelpArticlePage ssr=SsrMode::Async />
+                    <Route path=path!("/help/:category") view=HelpCategoryPage ssr=SsrMode::Async />
                 </Routes>
             </Router>
         </I18nContextProvider>

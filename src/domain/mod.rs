@@ -3,6 +3,7 @@ pub mod category;
 pub mod email;
 pub mod error;
 pub mod job;
+pub mod kb;
 pub mod password;
 pub mod photo;
 pub mod request;

@@ -84,13 +84,20 @@ async fn serve(mut config: Config, db: Db, seed_demo: bool) -> CliResult {
     Ok(())
 }
 
-/// Demo accounts (new passwords every time) and demo requests (once), printed on the console.
+/// Demo accounts (new passwords every time), demo requests and help articles (once), printed on the console.
 async fn seed_all(state: &AppState) -> CliResult {
     let created = demo::seed(&state.db, &state.bus).await?;
     demo::print(&created, state.config.base_url.as_str().trim_end_matches('/'));
     let requests = demo::seed_requests(&state.db, &state.bus, &state.config).await.map_err(|e| format!("{e:?}"))?;
     for (reference, link) in requests {
         println!("Demo request {reference}: {link}");
+    }
+    let articles = crate::server::demo_kb::seed(&state.db).await?;
+    if articles > 0 {
+        println!(
+            "Demo help centre: {articles} articles added at {}/help",
+            state.config.base_url.as_str().trim_end_matches('/')
+        );
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! sqlx's `Any` driver; placeholders are `$n` (both backends accept them), timestamps are epoch milliseconds,
 //! flags and ids are BIGINT, so the values decode the same on both.
 pub mod events;
+pub mod kb;
 pub mod magic_links;
 pub mod outbox;
 pub mod photos;
@@ -122,19 +123,22 @@ impl Db {
     }
 
     /// Every table and its columns (name, nullable), sorted: used to prove both migration sets agree.
+    /// Full-text indexes are left out, being per backend by nature: SQLite's FTS5 virtual table and its shadow
+    /// tables, PostgreSQL's tsvector columns.
     pub async fn schema(&self) -> DbResult<Vec<(String, String, bool)>> {
         let sql = match self.backend {
             Backend::Sqlite => {
                 "SELECT m.name, p.name, CASE WHEN p.\"notnull\" = 0 AND p.pk = 0 THEN 1 ELSE 0 END \
-                 FROM sqlite_master m JOIN pragma_table_info(m.name) p \
-                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%' \
+                 FROM pragma_table_list m JOIN pragma_table_info(m.name) p \
+                 WHERE m.schema = 'main' AND m.type = 'table' AND m.name NOT LIKE 'sqlite_%' \
+                 AND m.name NOT LIKE '_sqlx%' \
                  ORDER BY m.name, p.name"
             }
             Backend::Postgres => {
                 "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT), \
                  CAST(CASE WHEN is_nullable = 'YES' THEN 1 ELSE 0 END AS BIGINT) \
                  FROM information_schema.columns \
-                 WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%' \
+                 WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%' AND data_type <> 'tsvector' \
                  ORDER BY table_name, column_name"
             }
         };

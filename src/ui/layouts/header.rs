@@ -20,6 +20,9 @@ pub fn Header() -> impl IntoView {
                     <li>
                         <a href="/">{t!(i18n, nav.home)}</a>
                     </li>
+                    <li>
+                        <a href="/help">{t!(i18n, help.nav)}</a>
+                    </li>
                     <Suspense fallback=|| ()>
                         {move || Suspend::new(async move {
                             match session.0.await {

@@ -1,0 +1,267 @@
+//! The knowledge base's rules: article slugs, the editorial workflow, search-query normalization, the limits the
+//! server checks and the forms announce, and the split of a highlighted snippet into plain and marked text.
+use serde::{Deserialize, Serialize};
+
+use super::FieldError;
+
+/// Longest slug (articles and categories).
+pub const SLUG_MAX: usize = 80;
+/// Longest search query the box accepts; longer input is cut, not refused (it comes from a shareable URL).
+pub const QUERY_MAX: usize = 100;
+/// At most this many words of a query are searched for.
+pub const QUERY_WORDS_MAX: usize = 8;
+/// A word longer than this is cut (nobody searches for 40-letter words; it bounds the index lookups).
+pub const WORD_MAX: usize = 40;
+/// Longest "what was missing?" comment on a vote.
+pub const COMMENT_MAX: usize = 1000;
+/// Longest article title.
+pub const TITLE_MAX: usize = 200;
+/// Longest article body (Markdown source).
+pub const BODY_MAX: usize = 50_000;
+/// An article gets a table of contents from this many headings on.
+pub const TOC_MIN_HEADINGS: usize = 3;
+
+/// Start and end of a search hit inside a snippet, as the database marks them. Private-use characters: they
+/// never come from the query, and [`SearchQuery`] and the article text written to the index drop them.
+pub const HIT_START: char = '\u{E000}';
+pub const HIT_END: char = '\u{E001}';
+
+/// A URL-safe name: lowercase ASCII letters and digits in dash-separated groups, e.g. `boiler-pressure-low`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Slug(String);
+
+impl Slug {
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err(FieldError::Required);
+        }
+        if raw.len() > SLUG_MAX {
+            return Err(FieldError::TooLong { max: SLUG_MAX });
+        }
+        let valid = raw
+            .split('-')
+            .all(|group| !group.is_empty() && group.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+        if valid {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(FieldError::InvalidSlug)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Slug {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Where an article is in the editorial workflow. Readers only ever see `Published`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ArticleStatus {
+    Draft,
+    InReview,
+    Published,
+    Archived,
+}
+
+impl ArticleStatus {
+    pub const ALL: [ArticleStatus; 4] =
+        [ArticleStatus::Draft, ArticleStatus::InReview, ArticleStatus::Published, ArticleStatus::Archived];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArticleStatus::Draft => "draft",
+            ArticleStatus::InReview => "in_review",
+            ArticleStatus::Published => "published",
+            ArticleStatus::Archived => "archived",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
+    /// The workflow: draft → in review → published → archived; a review can send it back to draft, and an
+    /// archived or published article can be reworked as a draft. Staying put (a save) is always allowed.
+    pub fn can_become(self, next: ArticleStatus) -> bool {
+        use ArticleStatus::*;
+        self == next
+            || matches!(
+                (self, next),
+                (Draft, InReview)
+                    | (InReview, Draft)
+                    | (InReview, Published)
+                    | (Published, Archived)
+                    | (Published, Draft)
+                    | (Archived, Draft)
+            )
+    }
+}
+
+/// Common words dropped from the words that must match (they are in almost every article, or in none when the
+/// index does not keep them). A query made only of such words keeps them.
+const STOP_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "can", "do", "does", "for", "how", "i", "in", "is", "it", "my", "of", "on", "or", "the",
+    "to", "what", "when", "why", "with", "you", "your", "jak", "czy", "w", "z", "na", "się", "nie", "mój", "moja",
+    "moje", "co", "o",
+];
+
+/// A search query reduced to the words that are searched for: lowercased, letters and digits only (everything
+/// else separates words), at most [`QUERY_WORDS_MAX`] words of at most [`WORD_MAX`] characters. Nothing of
+/// the user's own query syntax survives, so the backends' query builders can quote the words safely.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchQuery {
+    words: Vec<String>,
+}
+
+impl SearchQuery {
+    /// `None` when nothing searchable is left.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let raw: String = raw.chars().take(QUERY_MAX).collect();
+        let words: Vec<String> = raw
+            .split(|c: char| !c.is_alphanumeric() || c == HIT_START || c == HIT_END)
+            .filter(|w| !w.is_empty())
+            .map(|w| w.to_lowercase().chars().take(WORD_MAX).collect())
+            .take(QUERY_WORDS_MAX)
+            .collect();
+        (!words.is_empty()).then_some(Self { words })
+    }
+
+    /// The words joined by single spaces: how the query is logged and shown.
+    pub fn normalized(&self) -> String {
+        self.words.join(" ")
+    }
+
+    /// The words that must match: without common words, unless that leaves none. The last word typed is
+    /// searched as a prefix (the reader may not have finished it).
+    pub fn terms(&self) -> Vec<&str> {
+        let meaningful: Vec<&str> = self.words.iter().map(String::as_str).filter(|w| !STOP_WORDS.contains(w)).collect();
+        if meaningful.is_empty() {
+            self.words.iter().map(String::as_str).collect()
+        } else {
+            meaningful
+        }
+    }
+}
+
+/// A piece of a highlighted snippet: text, and whether it is a search hit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fragment {
+    pub text: String,
+    pub hit: bool,
+}
+
+/// Splits a snippet whose hits the database wrapped in [`HIT_START`]/[`HIT_END`] into fragments. The page
+/// renders each as text (escaped) inside `<mark>` or not, so nothing in the snippet can become markup; an
+/// unbalanced or stray marker only ends or starts a hit, never breaks the page.
+pub fn split_hits(snippet: &str) -> Vec<Fragment> {
+    let mut fragments = Vec::new();
+    let mut current = String::new();
+    let mut hit = false;
+    for c in snippet.chars() {
+        let switch_to = match c {
+            HIT_START => Some(true),
+            HIT_END => Some(false),
+            _ => None,
+        };
+        match switch_to {
+            Some(next) => {
+                if next != hit {
+                    if !current.is_empty() {
+                        fragments.push(Fragment { text: std::mem::take(&mut current), hit });
+                    }
+                    hit = next;
+                }
+            }
+            None => current.push(c),
+        }
+    }
+    if !current.is_empty() {
+        fragments.push(Fragment { text: current, hit });
+    }
+    fragments
+}
+
+/// Removes the hit markers from text going into the search index, so an article cannot fake a highlight.
+pub fn strip_markers(text: &str) -> String {
+    text.chars().filter(|c| *c != HIT_START && *c != HIT_END).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_lowercase_dash_separated_groups() {
+        assert_eq!(Slug::parse(" boiler-pressure-low ").unwrap().as_str(), "boiler-pressure-low");
+        assert_eq!(Slug::parse("e119").unwrap().as_str(), "e119");
+        assert_eq!(Slug::parse(""), Err(FieldError::Required));
+        for bad in ["Boiler", "a--b", "-a", "a-", "a b", "a/b", "żółw", "../etc"] {
+            assert_eq!(Slug::parse(bad), Err(FieldError::InvalidSlug), "{bad:?}");
+        }
+        assert_eq!(Slug::parse(&"a".repeat(SLUG_MAX + 1)), Err(FieldError::TooLong { max: SLUG_MAX }));
+    }
+
+    #[test]
+    fn statuses_round_trip_and_follow_the_workflow() {
+        for s in ArticleStatus::ALL {
+            assert_eq!(ArticleStatus::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(ArticleStatus::parse("deleted"), None);
+        use ArticleStatus::*;
+        assert!(Draft.can_become(InReview));
+        assert!(InReview.can_become(Published));
+        assert!(Published.can_become(Archived));
+        assert!(!Draft.can_become(Published), "publishing goes through review");
+        assert!(!Archived.can_become(Published));
+    }
+
+    #[test]
+    fn queries_keep_only_words() {
+        let q = SearchQuery::parse("  Boiler  PRESSURE\"* OR ( NEAR/3 -drop:* & !x ").unwrap();
+        assert_eq!(q.normalized(), "boiler pressure or near 3 drop x");
+        assert_eq!(SearchQuery::parse("<script>alert(1)</script>").unwrap().normalized(), "script alert 1 script");
+        assert_eq!(SearchQuery::parse("  *** \"\" "), None);
+        assert_eq!(SearchQuery::parse("Łazienka ciepła").unwrap().normalized(), "łazienka ciepła");
+        assert_eq!(SearchQuery::parse(&format!("a{HIT_START}b")).unwrap().normalized(), "a b");
+    }
+
+    #[test]
+    fn queries_are_bounded() {
+        let long = "word ".repeat(50);
+        assert_eq!(SearchQuery::parse(&long).unwrap().terms().len(), QUERY_WORDS_MAX);
+        let huge = "x".repeat(500);
+        assert_eq!(SearchQuery::parse(&huge).unwrap().normalized().len(), WORD_MAX);
+    }
+
+    #[test]
+    fn common_words_are_dropped_unless_nothing_is_left() {
+        assert_eq!(SearchQuery::parse("How do I bleed a radiator").unwrap().terms(), vec!["bleed", "radiator"]);
+        assert_eq!(SearchQuery::parse("how to").unwrap().terms(), vec!["how", "to"]);
+    }
+
+    #[test]
+    fn snippets_split_into_hits_and_text() {
+        let s = format!("the {HIT_START}boiler{HIT_END} <b>pressure</b>");
+        assert_eq!(
+            split_hits(&s),
+            vec![
+                Fragment { text: "the ".into(), hit: false },
+                Fragment { text: "boiler".into(), hit: true },
+                Fragment { text: " <b>pressure</b>".into(), hit: false },
+            ]
+        );
+        // Stray and doubled markers cannot unbalance anything.
+        let odd = format!("{HIT_END}a{HIT_START}{HIT_START}b");
+        assert_eq!(
+            split_hits(&odd),
+            vec![Fragment { text: "a".into(), hit: false }, Fragment { text: "b".into(), hit: true }]
+        );
+        assert_eq!(strip_markers(&odd), "ab");
+    }
+}

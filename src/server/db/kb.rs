@@ -1,0 +1,451 @@
+//! The knowledge base: categories, articles and their translations, revisions, reads, votes, full-text search
+//! and the log of searches that found nothing.
+//!
+//! A reader sees an article in their locale when it has that translation, otherwise in English: every reader
+//! query picks the translation with [`reader_locale`]. Search is the one place where the backends differ
+//! (FTS5 with bm25 on SQLite, a weighted tsvector with ts_rank on PostgreSQL); both get the same sanitized
+//! words and mark hits with the same markers.
+use sqlx::FromRow;
+
+use super::{Backend, Conn, DbResult};
+use crate::domain::kb::{ArticleStatus, HIT_END, HIT_START};
+
+/// The locale of the translation a reader sees of article `a`: `$1` when the article has it, else English.
+const READER_LOCALE: &str = "(CASE WHEN EXISTS (SELECT 1 FROM kb_translations l \
+     WHERE l.article_id = a.id AND l.locale = $1) THEN $1 ELSE 'en' END)";
+
+fn reader_locale() -> &'static str {
+    READER_LOCALE
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct CategoryRow {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub description: Option<String>,
+}
+
+/// A published article as a list shows it, in the reader's locale (or English).
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct ArticleListRow {
+    pub id: i64,
+    pub slug: String,
+    pub category_id: i64,
+    pub locale: String,
+    pub title: String,
+    pub read_count: i64,
+}
+
+/// A published article to read.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct ArticleRow {
+    pub id: i64,
+    pub slug: String,
+    pub category_id: i64,
+    pub locale: String,
+    pub title: String,
+    pub body_md: String,
+    pub updated_at: i64,
+}
+
+/// One search hit; `title` and `snippet` carry the hit markers.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct SearchRow {
+    pub slug: String,
+    pub locale: String,
+    pub title: String,
+    pub snippet: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct ZeroResultRow {
+    pub query: String,
+    pub locale: String,
+    pub count: i64,
+    pub last_seen_at: i64,
+}
+
+pub async fn insert_category(conn: &mut Conn, slug: &str, position: i64, now: i64) -> DbResult<i64> {
+    sqlx::query_scalar("INSERT INTO kb_categories (slug, position, created_at) VALUES ($1, $2, $3) RETURNING id")
+        .bind(slug)
+        .bind(position)
+        .bind(now)
+        .fetch_one(conn)
+        .await
+}
+
+/// Names a category in one locale (replacing an earlier name).
+pub async fn set_category_name(
+    conn: &mut Conn,
+    category_id: i64,
+    locale: &str,
+    name: &str,
+    description: Option<&str>,
+) -> DbResult<()> {
+    sqlx::query(
+        "INSERT INTO kb_category_translations (category_id, locale, name, description) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (category_id, locale) DO UPDATE SET name = excluded.name, description = excluded.description",
+    )
+    .bind(category_id)
+    .bind(locale)
+    .bind(name)
+    .bind(description)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+pub async fn category_id(conn: &mut Conn, slug: &str) -> DbResult<Option<i64>> {
+    sqlx::query_scalar("SELECT id FROM kb_categories WHERE slug = $1").bind(slug).fetch_optional(conn).await
+}
+
+/// Every category in display order, named in `locale` (or English, or by its slug).
+pub async fn categories(conn: &mut Conn, locale: &str) -> DbResult<Vec<CategoryRow>> {
+    sqlx::query_as(
+        "SELECT c.id, c.slug, COALESCE(l.name, e.name, c.slug) AS name, COALESCE(l.description, e.description) \
+         AS description FROM kb_categories c \
+         LEFT JOIN kb_category_translations l ON l.category_id = c.id AND l.locale = $1 \
+         LEFT JOIN kb_category_translations e ON e.category_id = c.id AND e.locale = 'en' \
+         ORDER BY c.position, c.id",
+    )
+    .bind(locale)
+    .fetch_all(conn)
+    .await
+}
+
+pub struct NewArticle<'a> {
+    pub slug: &'a str,
+    pub category_id: i64,
+    pub status: ArticleStatus,
+    pub author_id: Option<i64>,
+}
+
+pub async fn insert_article(conn: &mut Conn, new: &NewArticle<'_>, now: i64) -> DbResult<i64> {
+    let published_at = (new.status == ArticleStatus::Published).then_some(now);
+    sqlx::query_scalar(
+        "INSERT INTO kb_articles (slug, category_id, status, read_count, author_id, created_at, updated_at, \
+         published_at) VALUES ($1, $2, $3, 0, $4, $5, $5, $6) RETURNING id",
+    )
+    .bind(new.slug)
+    .bind(new.category_id)
+    .bind(new.status.as_str())
+    .bind(new.author_id)
+    .bind(now)
+    .bind(published_at)
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn article_id(conn: &mut Conn, slug: &str) -> DbResult<Option<i64>> {
+    sqlx::query_scalar("SELECT id FROM kb_articles WHERE slug = $1").bind(slug).fetch_optional(conn).await
+}
+
+/// The id of a published article.
+pub async fn published_id(conn: &mut Conn, slug: &str) -> DbResult<Option<i64>> {
+    sqlx::query_scalar("SELECT id FROM kb_articles WHERE slug = $1 AND status = 'published'")
+        .bind(slug)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Moves an article in the workflow; the first publication is remembered.
+pub async fn set_status(conn: &mut Conn, article_id: i64, status: ArticleStatus, now: i64) -> DbResult<()> {
+    let published_at = (status == ArticleStatus::Published).then_some(now);
+    sqlx::query(
+        "UPDATE kb_articles SET status = $1, updated_at = $2, published_at = COALESCE(published_at, $3) \
+         WHERE id = $4",
+    )
+    .bind(status.as_str())
+    .bind(now)
+    .bind(published_at)
+    .bind(article_id)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+pub struct TranslationText<'a> {
+    pub locale: &'a str,
+    pub title: &'a str,
+    pub body_md: &'a str,
+    /// The body as plain text, for the search index.
+    pub body_text: &'a str,
+}
+
+/// Writes one locale's text of an article (replacing the earlier text) and records it as a revision.
+pub async fn save_translation(
+    conn: &mut Conn,
+    article_id: i64,
+    text: &TranslationText<'_>,
+    status: ArticleStatus,
+    author_id: Option<i64>,
+    now: i64,
+) -> DbResult<()> {
+    sqlx::query(
+        "INSERT INTO kb_translations (article_id, locale, title, body_md, body_text, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (article_id, locale) DO UPDATE SET title = excluded.title, \
+         body_md = excluded.body_md, body_text = excluded.body_text, updated_at = excluded.updated_at",
+    )
+    .bind(article_id)
+    .bind(text.locale)
+    .bind(text.title)
+    .bind(text.body_md)
+    .bind(text.body_text)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO kb_revisions (article_id, locale, title, body_md, status, author_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(article_id)
+    .bind(text.locale)
+    .bind(text.title)
+    .bind(text.body_md)
+    .bind(status.as_str())
+    .bind(author_id)
+    .bind(now)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+pub async fn revision_count(conn: &mut Conn, article_id: i64) -> DbResult<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM kb_revisions WHERE article_id = $1").bind(article_id).fetch_one(conn).await
+}
+
+fn list_sql(filter: &str, order: &str) -> String {
+    format!(
+        "SELECT a.id, a.slug, a.category_id, t.locale, t.title, a.read_count FROM kb_articles a \
+         JOIN kb_translations t ON t.article_id = a.id AND t.locale = {} \
+         WHERE a.status = 'published' {filter} ORDER BY {order} LIMIT $2",
+        reader_locale()
+    )
+}
+
+/// Every published article, by category (ordered by title within it).
+pub async fn published(conn: &mut Conn, locale: &str, limit: i64) -> DbResult<Vec<ArticleListRow>> {
+    sqlx::query_as(&list_sql("", "a.category_id, t.title, a.id")).bind(locale).bind(limit).fetch_all(conn).await
+}
+
+/// The most read published articles.
+pub async fn most_read(conn: &mut Conn, locale: &str, limit: i64) -> DbResult<Vec<ArticleListRow>> {
+    sqlx::query_as(&list_sql("", "a.read_count DESC, a.id")).bind(locale).bind(limit).fetch_all(conn).await
+}
+
+/// The published articles of a category other than `except` (0 for none), most read first.
+pub async fn in_category(
+    conn: &mut Conn,
+    locale: &str,
+    category_id: i64,
+    except: i64,
+    limit: i64,
+) -> DbResult<Vec<ArticleListRow>> {
+    sqlx::query_as(&list_sql("AND a.category_id = $3 AND a.id <> $4", "a.read_count DESC, t.title, a.id"))
+        .bind(locale)
+        .bind(limit)
+        .bind(category_id)
+        .bind(except)
+        .fetch_all(conn)
+        .await
+}
+
+/// A published article in the reader's locale, or in English when it has no such translation.
+pub async fn published_article(conn: &mut Conn, locale: &str, slug: &str) -> DbResult<Option<ArticleRow>> {
+    sqlx::query_as(&format!(
+        "SELECT a.id, a.slug, a.category_id, t.locale, t.title, t.body_md, t.updated_at FROM kb_articles a \
+         JOIN kb_translations t ON t.article_id = a.id AND t.locale = {} \
+         WHERE a.slug = $2 AND a.status = 'published'",
+        reader_locale()
+    ))
+    .bind(locale)
+    .bind(slug)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Counts one read of an article.
+pub async fn count_read(conn: &mut Conn, article_id: i64) -> DbResult<()> {
+    sqlx::query("UPDATE kb_articles SET read_count = read_count + 1 WHERE id = $1")
+        .bind(article_id)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+pub async fn read_count(conn: &mut Conn, article_id: i64) -> DbResult<i64> {
+    sqlx::query_scalar("SELECT read_count FROM kb_articles WHERE id = $1").bind(article_id).fetch_one(conn).await
+}
+
+/// An FTS5 query from sanitized words: each quoted, all required, the last one a prefix.
+pub fn fts5_query(terms: &[&str]) -> String {
+    let last = terms.len().saturating_sub(1);
+    terms
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let quoted = format!("\"{}\"", t.replace('"', ""));
+            if i == last {
+                quoted + "*"
+            } else {
+                quoted
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A `to_tsquery` text from sanitized words: each quoted, all required, the last one a prefix.
+pub fn tsquery(terms: &[&str]) -> String {
+    let last = terms.len().saturating_sub(1);
+    terms
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let quoted = format!("'{}'", t.replace(['\'', '\\'], ""));
+            if i == last {
+                quoted + ":*"
+            } else {
+                quoted
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" & ")
+}
+
+/// Published articles matching every term (the last as a prefix), best first: title matches weigh ten times
+/// body matches. Only the translation the reader sees is searched.
+pub async fn search(
+    conn: &mut Conn,
+    backend: Backend,
+    locale: &str,
+    terms: &[&str],
+    limit: i64,
+) -> DbResult<Vec<SearchRow>> {
+    if terms.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (sql, query) = match backend {
+        Backend::Sqlite => (
+            format!(
+                "SELECT a.slug, t.locale, highlight(kb_search, 0, '{HIT_START}', '{HIT_END}') AS title, \
+                 snippet(kb_search, 1, '{HIT_START}', '{HIT_END}', '…', 24) AS snippet \
+                 FROM kb_search JOIN kb_translations t ON t.id = kb_search.rowid \
+                 JOIN kb_articles a ON a.id = t.article_id \
+                 WHERE kb_search MATCH $2 AND a.status = 'published' AND t.locale = {} \
+                 ORDER BY bm25(kb_search, 10.0, 1.0), a.id LIMIT $3",
+                reader_locale()
+            ),
+            fts5_query(terms),
+        ),
+        Backend::Postgres => {
+            let config = "(CASE WHEN t.locale = 'en' THEN 'english'::regconfig ELSE 'simple'::regconfig END)";
+            let tsq = "(CASE WHEN t.locale = 'en' THEN q.en ELSE q.simple END)";
+            (
+                format!(
+                    "SELECT a.slug, t.locale, \
+                     ts_headline({config}, t.title, {tsq}, 'StartSel=\"{HIT_START}\", StopSel=\"{HIT_END}\", \
+                     HighlightAll=true') AS title, \
+                     ts_headline({config}, t.body_text, {tsq}, 'StartSel=\"{HIT_START}\", StopSel=\"{HIT_END}\", \
+                     MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \"') AS snippet \
+                     FROM kb_translations t JOIN kb_articles a ON a.id = t.article_id \
+                     CROSS JOIN (SELECT to_tsquery('english', $2) AS en, to_tsquery('simple', $2) AS simple) q \
+                     WHERE a.status = 'published' AND t.locale = {} \
+                     AND ((t.locale = 'en' AND t.search_document @@ q.en) \
+                       OR (t.locale <> 'en' AND t.search_document @@ q.simple)) \
+                     ORDER BY ts_rank('{{0.1, 0.1, 0.1, 1.0}}'::float4[], t.search_document, {tsq}) DESC, a.id \
+                     LIMIT $3",
+                    reader_locale()
+                ),
+                tsquery(terms),
+            )
+        }
+    };
+    sqlx::query_as(&sql).bind(locale).bind(query).bind(limit).fetch_all(conn).await
+}
+
+/// Counts a search that found nothing (by normalized query and locale) for the content-gap queue.
+pub async fn log_zero_result(conn: &mut Conn, query: &str, locale: &str, now: i64) -> DbResult<()> {
+    sqlx::query(
+        "INSERT INTO kb_zero_results (query, locale, count, first_seen_at, last_seen_at) VALUES ($1, $2, 1, $3, $3) \
+         ON CONFLICT (query, locale) DO UPDATE SET count = kb_zero_results.count + 1, \
+         last_seen_at = excluded.last_seen_at",
+    )
+    .bind(query)
+    .bind(locale)
+    .bind(now)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// The searches that found nothing, most frequent first.
+pub async fn zero_results(conn: &mut Conn, limit: i64) -> DbResult<Vec<ZeroResultRow>> {
+    sqlx::query_as(
+        "SELECT query, locale, count, last_seen_at FROM kb_zero_results ORDER BY count DESC, last_seen_at DESC \
+         LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// Records a visitor's vote on an article, replacing their earlier one.
+pub async fn vote(
+    conn: &mut Conn,
+    article_id: i64,
+    visitor: &str,
+    helpful: bool,
+    comment: Option<&str>,
+    now: i64,
+) -> DbResult<()> {
+    sqlx::query(
+        "INSERT INTO kb_votes (article_id, visitor, helpful, comment, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (article_id, visitor) DO UPDATE SET \
+         helpful = excluded.helpful, comment = excluded.comment, updated_at = excluded.updated_at",
+    )
+    .bind(article_id)
+    .bind(visitor)
+    .bind(i64::from(helpful))
+    .bind(comment)
+    .bind(now)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// The visitor's vote on an article, if any.
+pub async fn vote_of(conn: &mut Conn, article_id: i64, visitor: &str) -> DbResult<Option<bool>> {
+    let helpful: Option<i64> =
+        sqlx::query_scalar("SELECT helpful FROM kb_votes WHERE article_id = $1 AND visitor = $2")
+            .bind(article_id)
+            .bind(visitor)
+            .fetch_optional(conn)
+            .await?;
+    Ok(helpful.map(|h| h == 1))
+}
+
+/// `(helpful, not helpful)` votes of an article.
+pub async fn vote_counts(conn: &mut Conn, article_id: i64) -> DbResult<(i64, i64)> {
+    sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(helpful), 0) AS BIGINT), CAST(COALESCE(SUM(1 - helpful), 0) AS BIGINT) \
+         FROM kb_votes WHERE article_id = $1",
+    )
+    .bind(article_id)
+    .fetch_one(conn)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_queries_quote_every_word_and_prefix_the_last() {
+        assert_eq!(fts5_query(&["bleed", "radiat"]), "\"bleed\" \"radiat\"*");
+        assert_eq!(tsquery(&["bleed", "radiat"]), "'bleed' & 'radiat':*");
+        assert_eq!(fts5_query(&["a\"b"]), "\"ab\"*");
+        assert_eq!(tsquery(&["a'b\\"]), "'ab':*");
+    }
+}
