@@ -160,8 +160,12 @@ async fn customers_reply_reschedule_and_cancel_until_the_technician_arrives(db: 
     let bad = [WindowInput { day: "2027-02-30".into(), part: "morning".into() }];
     let refused = customer_reschedule(&f.db, &f.bus, None, access, &bad, NOW + 2).await;
     assert!(matches!(&refused, Err(JobError::Invalid(e)) if e.get("window1_day") == Some(&FieldError::InvalidDate)));
+    let seen = f.row(id).await.version;
     let new = [window(5, PartOfDay::Afternoon)];
     customer_reschedule(&f.db, &f.bus, None, access, &new, NOW + 3).await.unwrap();
+    // Staff who loaded the old windows cannot confirm "window 1" of a list that has changed.
+    let stale = schedule(&f.db, &f.bus, &f.staff, id, seen, WindowChoice::Preferred(1), NOW + 3).await;
+    assert!(matches!(stale, Err(JobError::Conflict { .. })), "{stale:?}");
     let tracked = track(&f.db, access, NOW).await.unwrap().unwrap();
     assert_eq!(tracked.windows.len(), 1);
     assert_eq!(tracked.windows[0].part, PartOfDay::Afternoon);
@@ -241,6 +245,11 @@ async fn the_board_filters_by_status_search_technician_and_sla(db: Db) {
     let f = Fixture::new(db).await;
     let (a, _) = f.file("ana@example.com", "Leaking sink", "key-jobs-gggggggggggg").await;
     let (b, _) = f.file("bob@example.com", "Broken 50% boiler", "key-jobs-hhhhhhhhhhhh").await;
+    sqlx::query("UPDATE service_requests SET name = 'Łukasz Żółć' WHERE id = $1")
+        .bind(b)
+        .execute(f.db.pool())
+        .await
+        .unwrap();
     let v = f.row(a).await.version;
     schedule(&f.db, &f.bus, &f.staff, a, v, WindowChoice::Preferred(1), NOW + HOUR).await.unwrap();
     let v = f.row(a).await.version;
@@ -259,6 +268,8 @@ async fn the_board_filters_by_status_search_technician_and_sla(db: Db) {
     assert_eq!(ids(board(status, NOW).await), [a]);
     let search = requests::BoardFilter { search: Some("BOB@".into()), ..Default::default() };
     assert_eq!(ids(board(search, NOW).await), [b]);
+    let accented = requests::BoardFilter { search: Some("Łukasz".into()), ..Default::default() };
+    assert_eq!(ids(board(accented, NOW).await), [b], "non-ASCII names are found as typed");
     let literal = requests::BoardFilter { search: Some("%".into()), ..Default::default() };
     assert!(ids(board(literal, NOW).await).is_empty(), "LIKE wildcards are taken literally");
     let reference = f.row(a).await.reference.unwrap();

@@ -394,7 +394,10 @@ async fn customers_act_on_their_own_jobs_only_and_categories_are_for_admins() {
     assert_eq!(tracked.photos.len(), 1);
     let forged = "A".repeat(43);
     let wrong: &[(&str, &str)] = &[("token", &forged), ("body", "hi")];
-    assert_eq!(reply(&anonymous, wrong, vec![]).await.status(), 404);
+    // A made-up token: refused before any photo is written.
+    let files_before = common::photos::files_under(app.data_dir.path()).len();
+    assert_eq!(reply(&anonymous, wrong, vec![("x.png", common::photos::PNG.to_vec())]).await.status(), 404);
+    assert_eq!(common::photos::files_under(app.data_dir.path()).len(), files_before);
 
     // Categories: admins only.
     let staff = app.signed_in("staff-cat@example.com", "staff").await;

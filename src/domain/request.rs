@@ -83,9 +83,9 @@ pub fn phone(raw: &str) -> Result<Option<String>, FieldError> {
 }
 
 impl RequestInput {
-    /// Checks every field (all errors at once, in form order) against the active categories; windows may
-    /// start `today` (a day number).
-    pub fn parse(&self, categories: &[i64], today: i64) -> Result<NewRequest, FieldErrors> {
+    /// Checks every field (all errors at once, in form order) against the active categories; windows must
+    /// not have ended at `now` (epoch ms).
+    pub fn parse(&self, categories: &[i64], now: i64) -> Result<NewRequest, FieldErrors> {
         let mut errors = FieldErrors::new();
         for (field, value) in [
             ("name", &self.name),
@@ -115,7 +115,7 @@ impl RequestInput {
         };
         let summary = errors.check("summary", text(&self.summary, SUMMARY_MIN, SUMMARY_MAX, false));
         let description = errors.check("description", text(&self.description, DESCRIPTION_MIN, DESCRIPTION_MAX, true));
-        let windows = parse_windows(&self.windows, today, &mut errors);
+        let windows = parse_windows(&self.windows, now, &mut errors);
         match (name, email, phone, address, category, summary, description, windows) {
             (
                 Some(name),
@@ -168,7 +168,7 @@ mod tests {
         }
     }
 
-    const TODAY: i64 = 20_779; // 2026-11-22
+    const TODAY: i64 = 20_779 * 86_400_000; // 2026-11-22 00:00 UTC
 
     #[test]
     fn a_valid_request_parses_and_is_normalised() {

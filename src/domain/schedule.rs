@@ -91,9 +91,10 @@ pub fn window_fields(n: usize) -> (String, String) {
     (format!("window{n}_day"), format!("window{n}_part"))
 }
 
-/// Parses one window, recording errors under its field names. Today's window and later are fine; the past
-/// and more than [`MAX_DAYS_AHEAD`] days ahead are not.
-pub fn parse_window(input: &WindowInput, n: usize, today: i64, errors: &mut FieldErrors) -> Option<Window> {
+/// Parses one window, recording errors under its field names. A window that has not ended at `now` (epoch
+/// ms) is fine; one that is over, or more than [`MAX_DAYS_AHEAD`] days ahead, is not.
+pub fn parse_window(input: &WindowInput, n: usize, now: i64, errors: &mut FieldErrors) -> Option<Window> {
+    let today = today(now);
     let (day_field, part_field) = window_fields(n);
     errors.keep(&day_field, &input.day);
     errors.keep(&part_field, &input.part);
@@ -111,20 +112,30 @@ pub fn parse_window(input: &WindowInput, n: usize, today: i64, errors: &mut Fiel
     };
     let day = errors.check(&day_field, day);
     let part = errors.check(&part_field, part);
-    Some(Window { day: day?, part: part? })
+    let window = Window { day: day?, part: part? };
+    if window.ends_at() <= now {
+        errors.add(&part_field, FieldError::DateInPast);
+        return None;
+    }
+    Some(window)
 }
 
 /// One to [`MAX_WINDOWS`] preferred windows: the first is required, later ones only when filled in, and the
 /// same window twice is refused.
-pub fn parse_windows(inputs: &[WindowInput], today: i64, errors: &mut FieldErrors) -> Option<Vec<Window>> {
+pub fn parse_windows(inputs: &[WindowInput], now: i64, errors: &mut FieldErrors) -> Option<Vec<Window>> {
     let mut windows = Vec::new();
     let mut ok = true;
+    if inputs.is_empty() {
+        // A post without any window fields at all still says what is missing.
+        errors.add(&window_fields(1).0, FieldError::Required);
+        return None;
+    }
     for (i, input) in inputs.iter().take(MAX_WINDOWS).enumerate() {
         let n = i + 1;
         if n > 1 && input.is_blank() {
             continue;
         }
-        match parse_window(input, n, today, errors) {
+        match parse_window(input, n, now, errors) {
             Some(w) if windows.contains(&w) => {
                 errors.add(&window_fields(n).0, FieldError::DuplicateWindow);
                 ok = false;
@@ -199,7 +210,7 @@ mod tests {
         let mut errors = FieldErrors::new();
         let windows = parse_windows(
             &[input("2026-11-22", "evening"), input("", ""), input("2026-11-24", "morning")],
-            today(NOW),
+            NOW,
             &mut errors,
         )
         .unwrap();
@@ -215,7 +226,7 @@ mod tests {
         let mut errors = FieldErrors::new();
         let result = parse_windows(
             &[input("", ""), input("2026-11-21", "noon"), input("2027-06-01", "morning")],
-            today(NOW),
+            NOW,
             &mut errors,
         );
         assert_eq!(result, None);
@@ -231,15 +242,30 @@ mod tests {
         let mut errors = FieldErrors::new();
         let result = parse_windows(
             &[input("2026-11-23", "morning"), input("2026-11-23", "morning"), input("2026-11-25", "")],
-            today(NOW),
+            NOW,
             &mut errors,
         );
         assert_eq!(result, None);
         assert_eq!(errors.get("window2_day"), Some(&FieldError::DuplicateWindow));
         assert_eq!(errors.get("window3_part"), Some(&FieldError::Required));
         let mut errors = FieldErrors::new();
-        assert_eq!(parse_windows(&[input("2026-02-30", "morning")], today(NOW), &mut errors), None);
+        assert_eq!(parse_windows(&[input("2026-02-30", "morning")], NOW, &mut errors), None);
         assert_eq!(errors.get("window1_day"), Some(&FieldError::InvalidDate));
+    }
+
+    #[test]
+    fn a_window_that_is_over_is_refused_and_no_windows_at_all_is_reported() {
+        // NOW is 07:45: this morning is still open, and an evening a few hours on is fine; at 18:00 neither
+        // the morning nor the afternoon of today can be chosen.
+        let mut errors = FieldErrors::new();
+        assert!(parse_windows(&[input("2026-11-22", "morning")], NOW, &mut errors).is_some());
+        let evening = NOW + 10 * 3_600_000 + 15 * 60_000;
+        let mut errors = FieldErrors::new();
+        assert_eq!(parse_windows(&[input("2026-11-22", "afternoon")], evening, &mut errors), None);
+        assert_eq!(errors.get("window1_part"), Some(&FieldError::DateInPast));
+        let mut errors = FieldErrors::new();
+        assert_eq!(parse_windows(&[], NOW, &mut errors), None);
+        assert_eq!(errors.get("window1_day"), Some(&FieldError::Required));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::domain::job::{transition, JobStatus};
 use crate::domain::request::{text, MESSAGE_MAX};
-use crate::domain::schedule::{parse_eta, parse_window, parse_windows, today, EventDetail, Window, WindowInput};
+use crate::domain::schedule::{parse_eta, parse_window, parse_windows, EventDetail, Window, WindowInput};
 use crate::domain::{CurrentUser, FieldError, FieldErrors};
 use crate::server::db::photos::{self, NewPhoto};
 use crate::server::db::{requests, users, Db};
@@ -91,6 +91,10 @@ impl JobState {
         if target != JobStatus::EnRoute {
             self.eta = None;
         }
+        // Another visit needs a new window: the old one is history (it stays in the timeline).
+        if target == JobStatus::NeedsRevisit {
+            self.confirmed = None;
+        }
         Ok(())
     }
 }
@@ -126,8 +130,16 @@ impl Entry {
 /// entries answer the customer), or the customer through their access (signed in or by link).
 #[derive(Clone, Copy)]
 pub enum Actor<'a> {
-    Staff { user: &'a CurrentUser, request_id: i64, expected_version: i64 },
-    Customer { user: Option<&'a CurrentUser>, access: Access<'a> },
+    /// `expected_version: None` for a change that depends on no state (a message).
+    Staff {
+        user: &'a CurrentUser,
+        request_id: i64,
+        expected_version: Option<i64>,
+    },
+    Customer {
+        user: Option<&'a CurrentUser>,
+        access: Access<'a>,
+    },
 }
 
 /// What a change sees besides the state: the job as stored and the customer's current windows.
@@ -158,7 +170,7 @@ async fn update(
         Actor::Customer { access, .. } => open(&mut tx, access).await?,
     };
     let row = row.ok_or(JobError::NotFound)?;
-    if let Actor::Staff { expected_version, .. } = actor {
+    if let Actor::Staff { expected_version: Some(expected_version), .. } = actor {
         if row.version != expected_version {
             let last = requests::all_events(&mut tx, row.id).await?.pop();
             return Err(JobError::Conflict {
@@ -176,7 +188,9 @@ async fn update(
         Actor::Customer { user, .. } => (user.map(|u| u.id), false),
     };
     let answers = by_staff && entries.iter().any(|e| e.public);
-    if state != before {
+    // New preferred windows change what staff choose from: like a state change, they move the version on,
+    // so a confirmation based on the old list is refused.
+    if state != before || entries.iter().any(|e| e.proposes_windows) {
         if !requests::save_state(&mut tx, job.row.id, &state.row(), job.row.version, answers, now).await? {
             return Err(JobError::Conflict { by: None, at: now });
         }
@@ -238,10 +252,10 @@ pub async fn change_status(
         }
         _ => None,
     };
-    let actor = Actor::Staff { user, request_id, expected_version };
+    let actor = Actor::Staff { user, request_id, expected_version: Some(expected_version) };
     let change = |_: &Job, state: &mut JobState| {
         state.move_to(target)?;
-        if target == JobStatus::Scheduled && state.confirmed.is_none() {
+        if target == JobStatus::Scheduled && state.confirmed.is_none_or(|w| w.ends_at() <= now) {
             return Err(JobError::field("status", FieldError::WindowRequired, None));
         }
         state.eta = eta.or(state.eta);
@@ -274,14 +288,14 @@ pub async fn schedule(
     let other = match &choice {
         WindowChoice::Other(input) => {
             let mut errors = FieldErrors::new();
-            let Some(window) = parse_window(input, 1, today(now), &mut errors) else {
+            let Some(window) = parse_window(input, 1, now, &mut errors) else {
                 return Err(JobError::Invalid(rename_window_fields(errors)));
             };
             Some(window)
         }
         WindowChoice::Preferred(_) => None,
     };
-    let actor = Actor::Staff { user, request_id, expected_version };
+    let actor = Actor::Staff { user, request_id, expected_version: Some(expected_version) };
     let change = |job: &Job, state: &mut JobState| {
         let window = match (other, &choice) {
             (Some(window), _) => window,
@@ -333,7 +347,7 @@ pub async fn delay(
     let (Some(new_eta), Some(why)) = (new_eta, why) else {
         return Err(JobError::Invalid(errors));
     };
-    let actor = Actor::Staff { user, request_id, expected_version };
+    let actor = Actor::Staff { user, request_id, expected_version: Some(expected_version) };
     let change = |_: &Job, state: &mut JobState| {
         if !matches!(state.status, JobStatus::Scheduled | JobStatus::EnRoute) {
             return Err(JobError::field("eta", FieldError::NotNow, Some(eta)));
@@ -367,7 +381,7 @@ pub async fn assign(
             Some(found.ok_or_else(|| JobError::field("technician", FieldError::InvalidChoice, None))?)
         }
     };
-    let actor = Actor::Staff { user, request_id, expected_version };
+    let actor = Actor::Staff { user, request_id, expected_version: Some(expected_version) };
     let change = |_: &Job, state: &mut JobState| {
         state.technician_id = technician;
         let mut entry = Entry::public("assigned");
@@ -391,11 +405,7 @@ pub async fn add_message(
     now: i64,
 ) -> Result<(), JobError> {
     let text = text(body, 1, MESSAGE_MAX, true).map_err(|e| JobError::field("body", e, Some(body)))?;
-    let version = {
-        let mut conn = db.acquire().await?;
-        requests::by_id(&mut conn, request_id).await?.ok_or(JobError::NotFound)?.version
-    };
-    let actor = Actor::Staff { user, request_id, expected_version: version };
+    let actor = Actor::Staff { user, request_id, expected_version: None };
     let change = |_: &Job, _: &mut JobState| {
         let mut entry = Entry::public(if public { "reply" } else { "note" });
         entry.public = public;
@@ -403,6 +413,14 @@ pub async fn add_message(
         Ok(vec![entry])
     };
     update(db, bus, actor, change, now).await
+}
+
+/// What [`customer_reply`] checks before anything is stored: that `access` opens a job and the text is
+/// acceptable (so photos of a refused message are never written).
+pub async fn check_customer_reply(db: &Db, access: Access<'_>, body: &str) -> Result<(), JobError> {
+    text(body, 1, MESSAGE_MAX, true).map_err(|e| JobError::field("body", e, Some(body)))?;
+    let mut conn = db.acquire().await?;
+    open(&mut conn, access).await?.map(|_| ()).ok_or(JobError::NotFound)
 }
 
 /// The customer writes to the team (shown on both sides, live), with photos already in the store.
@@ -459,7 +477,7 @@ pub async fn customer_reschedule(
     now: i64,
 ) -> Result<(), JobError> {
     let mut errors = FieldErrors::new();
-    let Some(windows) = parse_windows(inputs, today(now), &mut errors) else {
+    let Some(windows) = parse_windows(inputs, now, &mut errors) else {
         return Err(JobError::Invalid(errors));
     };
     let change = |_: &Job, state: &mut JobState| {

@@ -79,7 +79,7 @@ pub async fn check(
 ) -> Result<NewRequest, SubmitError> {
     let categories = requests::categories(conn).await?;
     let ids: Vec<i64> = categories.iter().map(|c| c.id).collect();
-    let parsed = input.parse(&ids, crate::domain::schedule::today(now));
+    let parsed = input.parse(&ids, now);
     if !valid_key(idempotency_key) {
         let mut errors = parsed.err().unwrap_or_default();
         errors.add("idempotency_key", FieldError::InvalidChoice);
@@ -214,14 +214,14 @@ pub fn windows_of(rows: &[(String, String)]) -> Vec<Window> {
 
 pub async fn track(db: &Db, access: Access<'_>, now: i64) -> DbResult<Option<Tracked>> {
     let mut conn = db.acquire().await?;
+    // Read the log position first: anything after it may be missing from this view and will be streamed.
+    let live_since = crate::server::db::events::max_id(&mut conn).await?;
     let Some(request) = open(&mut conn, access).await? else {
         return Ok(None);
     };
     let category = requests::category(&mut conn, request.category_id).await?.ok_or(sqlx::Error::RowNotFound)?;
     let mut recent = requests::recent_first_responses(&mut conn, category.id, now - 30 * DAY_MS, 1000).await?;
     let expected_hours = expected_first_response_hours(category.first_response_hours, &mut recent);
-    // Read the log position first: anything after it may be missing from this view and will be streamed.
-    let live_since = crate::server::db::events::max_id(&mut conn).await?;
     let windows = windows_of(&requests::current_windows(&mut conn, request.id).await?);
     let events = requests::public_events(&mut conn, request.id).await?;
     let photos = crate::server::db::photos::public_for_request(&mut conn, request.id).await?;

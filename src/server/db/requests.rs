@@ -365,9 +365,10 @@ pub struct BoardRow {
     pub confirmed_part: Option<String>,
 }
 
-/// `%text%` for LIKE, with LIKE's own wildcards in `text` taken literally (`ESCAPE '\'`).
+/// `%text%` for LIKE, with LIKE's own wildcards in `text` taken literally (`ESCAPE '\'`). Case is folded by
+/// `LOWER` on both sides in SQL: the same folding for pattern and column on each backend.
 fn like_pattern(text: &str) -> String {
-    let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     format!("%{escaped}%")
 }
 
@@ -404,8 +405,8 @@ pub async fn board(conn: &mut Conn, filter: &BoardFilter, now: i64, limit: i64) 
     if search.is_some() {
         param(
             &mut sql,
-            " AND (LOWER(r.reference) LIKE ? ESCAPE '\\' OR LOWER(r.name) LIKE ? ESCAPE '\\' \
-             OR LOWER(r.email) LIKE ? ESCAPE '\\' OR LOWER(r.address) LIKE ? ESCAPE '\\')",
+            " AND (LOWER(r.reference) LIKE LOWER(?) ESCAPE '\\' OR LOWER(r.name) LIKE LOWER(?) ESCAPE '\\' \
+             OR LOWER(r.email) LIKE LOWER(?) ESCAPE '\\' OR LOWER(r.address) LIKE LOWER(?) ESCAPE '\\')",
         );
     }
     let sla = match filter.sla.as_deref() {

@@ -109,6 +109,7 @@ pub async fn reply_with_photos(
     photos: &[super::upload::CheckedPhoto],
     now: i64,
 ) -> Result<(), ReplyError> {
+    crate::server::jobs::check_customer_reply(&state.db, access, body).await.map_err(ReplyError::Job)?;
     let mut stored = Vec::new();
     for photo in photos {
         match state.photos.put(photo.kind, photo.content.clone()).await {

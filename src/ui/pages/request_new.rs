@@ -120,5 +120,5 @@ fn check_in_browser(value: &dyn Fn(&str) -> String, categories: &[i64]) -> Field
     let now = crate::ui::components::inline::browser_now();
     #[cfg(not(feature = "hydrate"))]
     let now = 0;
-    input.parse(categories, crate::domain::schedule::today(now)).err().unwrap_or_default()
+    input.parse(categories, now).err().unwrap_or_default()
 }
