@@ -70,6 +70,8 @@ export default async function globalSetup(config: FullConfig): Promise<void> {
     NO_COLOR: '1',
   };
 
+  // The demo content (help-centre articles, a few requests): the help specs read real articles.
+  await runPortal(bin, repoRoot, env, ['seed-demo']);
   for (const account of STAFF_ACCOUNTS) {
     await runCreateUser(bin, repoRoot, env, account.email, account.role, account.password);
   }
@@ -142,7 +144,11 @@ function runCreateUser(
   role: string,
   password: string,
 ): Promise<void> {
-  const args = ['create-user', '--email', email, '--role', role, '--password-stdin'];
+  return runPortal(bin, cwd, env, ['create-user', '--email', email, '--role', role, '--password-stdin'], password);
+}
+
+/** Runs one `portal` command to completion; `stdin` (a line) is written to it when given. */
+function runPortal(bin: string, cwd: string, env: NodeJS.ProcessEnv, args: string[], stdin?: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
@@ -167,7 +173,7 @@ function runCreateUser(
     });
     // A child that exits before reading stdin would raise EPIPE here; its exit status reports the problem.
     child.stdin.on('error', () => {});
-    child.stdin.end(`${password}\n`);
+    child.stdin.end(stdin === undefined ? '' : `${stdin}\n`);
   });
 }
 
