@@ -48,9 +48,12 @@ test('an admin changes a category target', async ({ page }) => {
   let form = page.getByRole('form', { name: /^Computers and networks/ });
   await form.getByLabel('First response target (hours)').fill('0');
   await form.getByRole('button', { name: 'Save' }).click();
-  await expect(page.getByRole('alert')).toContainText('Enter a whole number from 1 to 720');
-  await settle(page);
   form = page.getByRole('form', { name: /^Computers and networks/ });
+  await expect(form.getByRole('alert')).toContainText('Enter a whole number from 1 to 720');
+  await expect(form.getByLabel('First response target (hours)')).toHaveAccessibleDescription(/Enter a whole number/);
+  await expect(form.getByLabel('First response target (hours)')).toHaveValue('0');
+  await expect(page.getByRole('form', { name: /^Plumbing/ }).getByRole('alert')).toHaveCount(0);
+  await settle(page);
   await form.getByLabel('First response target (hours)').fill('12');
   await form.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByRole('status')).toContainText('Changes saved.');

@@ -83,6 +83,8 @@ test('a job is scheduled and sent live, the customer replies, and cancels anothe
     await expect(staff.getByRole('region', { name: 'Timeline' })).toContainText('Gate code 4711');
     await settle(staff);
 
+    // A half-written message on the customer's page survives the live update that follows.
+    if (js) await page.getByRole('form', { name: 'Write to us' }).getByLabel('Your message').fill('Half-written');
     let move = staff.getByRole('form', { name: 'Change status' });
     await move.getByLabel('New status').selectOption({ label: 'On the way' });
     await move.getByRole('button', { name: 'Save status' }).click();
@@ -103,6 +105,7 @@ test('a job is scheduled and sent live, the customer replies, and cancels anothe
     });
     if (js) {
       expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+      await expect(page.getByRole('form', { name: 'Write to us' }).getByLabel('Your message')).toHaveValue('Half-written');
     }
     await expect(page.getByText('Gate code 4711')).toHaveCount(0);
     await expect(page.getByRole('region', { name: 'Timeline' }).getByRole('listitem')).toHaveText([

@@ -41,7 +41,11 @@ pub async fn save_category(id: i64, name: String, hours: String, active: Option<
     use crate::server::db::requests;
 
     require(|u| u.is_admin())?;
-    let (name, hours) = crate::domain::category::parse(&name, &hours).map_err(|e| fail(AppError::Invalid(e)))?;
+    let (name, hours) = crate::domain::category::parse(&name, &hours).map_err(|mut errors| {
+        // Which category's form the errors belong to (the page shows one form per category).
+        errors.keep("id", &id.to_string());
+        fail(AppError::Invalid(errors))
+    })?;
     let mut conn = state().db.acquire().await.map_err(db_error)?;
     if !requests::update_category(&mut conn, id, &name, hours, active.is_some()).await.map_err(db_error)? {
         return Err(fail(AppError::NotFound));

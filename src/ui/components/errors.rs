@@ -112,7 +112,7 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
 /// The summary at the top of a form: what is wrong, each linking to its field. `ids` maps a field name to
 /// the id of its input.
 #[component]
-pub fn ErrorSummary(errors: FieldErrors, form_id: &'static str) -> impl IntoView {
+pub fn ErrorSummary(errors: FieldErrors, #[prop(into)] form_id: String) -> impl IntoView {
     let i18n = use_i18n();
     let items = errors
         .0
@@ -136,10 +136,10 @@ pub fn ErrorSummary(errors: FieldErrors, form_id: &'static str) -> impl IntoView
 
 /// The error part of an action's result: the summary for field errors, a notice for anything else.
 #[component]
-pub fn FormErrors(error: Signal<Option<AppError>>, form_id: &'static str) -> impl IntoView {
+pub fn FormErrors(error: Signal<Option<AppError>>, #[prop(into)] form_id: String) -> impl IntoView {
     move || {
         error.get().map(|error| match error {
-            AppError::Invalid(errors) => view! { <ErrorSummary errors form_id /> }.into_any(),
+            AppError::Invalid(errors) => view! { <ErrorSummary errors form_id=form_id.clone() /> }.into_any(),
             other => view! { <ErrorNotice error=other /> }.into_any(),
         })
     }

@@ -19,7 +19,7 @@ where
 /// submission it shows the field's error beside it and keeps what was typed (never for passwords).
 #[component]
 pub fn TextField(
-    form_id: &'static str,
+    #[prop(into)] form_id: String,
     name: &'static str,
     #[prop(into)] label: Signal<String>,
     #[prop(default = "text")] input_type: &'static str,
@@ -31,6 +31,10 @@ pub fn TextField(
     /// A `<textarea>` instead of an `<input>`.
     #[prop(default = false)]
     multiline: bool,
+    /// What has been typed so far, kept outside the field: a view that is rendered again (a live update of
+    /// the page) starts the field with it instead of losing it. The owner clears it after a successful send.
+    #[prop(optional)]
+    draft: Option<RwSignal<String>>,
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let id = format!("{form_id}-{name}");
@@ -44,7 +48,13 @@ pub fn TextField(
         }
         error.with(|e| e.as_ref().and_then(|e| e.field_errors()).and_then(|f| f.value(name).map(str::to_owned)))
     };
-    let initial = kept().or(value);
+    let drafted = draft.map(|d| d.get_untracked()).filter(|d| !d.is_empty());
+    let initial = drafted.or_else(kept).or(value);
+    let on_input = move |ev: leptos::ev::Event| {
+        if let Some(draft) = draft {
+            draft.set(event_target_value(&ev));
+        }
+    };
     let has_hint = hint.is_some();
     let described_by = {
         let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
@@ -74,6 +84,7 @@ pub fn TextField(
                         aria-required=required.then_some("true")
                         aria-invalid=move || field_error().is_some().then_some("true")
                         aria-describedby=described_by
+                        on:input=on_input
                     >
                         {initial}
                     </textarea>
@@ -91,6 +102,7 @@ pub fn TextField(
                         value=initial
                         aria-invalid=move || field_error().is_some().then_some("true")
                         aria-describedby=described_by
+                        on:input=on_input
                     />
                 }
                     .into_any()
@@ -102,7 +114,7 @@ pub fn TextField(
 /// A labelled `<select>` with the same error wiring as [`TextField`]; `options` are `(value, label)`.
 #[component]
 pub fn SelectField(
-    form_id: &'static str,
+    #[prop(into)] form_id: String,
     name: &'static str,
     #[prop(into)] label: Signal<String>,
     #[prop(into)] placeholder: Signal<String>,

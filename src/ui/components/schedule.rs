@@ -54,9 +54,9 @@ pub fn WindowFields(form_id: &'static str, error: Signal<Option<AppError>>) -> i
             view! {
                 <fieldset class="window-row">
                     <legend>{t!(i18n, schedule.window_legend, n = move || n)}</legend>
-                    <TextField form_id name=DAY_FIELDS[i] input_type="date" required
+                    <TextField form_id=form_id name=DAY_FIELDS[i] input_type="date" required
                         label=Signal::derive(move || t_string!(i18n, schedule.date).to_string()) error />
-                    <SelectField form_id name=PART_FIELDS[i] options=part_options(i18n) required
+                    <SelectField form_id=form_id name=PART_FIELDS[i] options=part_options(i18n) required
                         label=Signal::derive(move || t_string!(i18n, schedule.part).to_string())
                         placeholder=Signal::derive(move || t_string!(i18n, schedule.choose_part).to_string()) error />
                 </fieldset>

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 
 use crate::api::categories::{list_categories, AddCategory, CategorySummary, SaveCategory};
 use crate::app::Page;
-use crate::domain::category::{HOURS_MAX, NAME_MAX, SLUG_MAX};
+use crate::domain::category::{NAME_MAX, SLUG_MAX};
 use crate::i18n::*;
 use crate::ui::components::errors::{ErrorNotice, FormErrors};
 use crate::ui::components::fields::{action_error, TextField};
@@ -36,7 +36,6 @@ fn Categories() -> impl IntoView {
     view! {
         <h1>{t!(i18n, categories.title)}</h1>
         <p>{t!(i18n, categories.intro)}</p>
-        <FormErrors error=save_error form_id="category" />
         <div role="status">
             {move || saved().then(|| view! { <p class="notice notice-ok">{t!(i18n, admin.roles_saved)}</p> })}
         </div>
@@ -63,29 +62,30 @@ fn Categories() -> impl IntoView {
     }
 }
 
-/// One category's form. Field ids carry the category id; errors show in the summary above the list.
+/// One category's form. A refused save shows its errors here, beside the fields, with what was typed.
 #[component]
 fn CategoryForm(category: CategorySummary, save: ServerAction<SaveCategory>) -> impl IntoView {
     let i18n = use_i18n();
     let id = category.id;
-    let (name_id, hours_id, active_id) =
-        (format!("category-{id}-name"), format!("category-{id}-hours"), format!("category-{id}-active"));
-    let heading_id = format!("category-{id}-heading");
+    let form_id = format!("category-{id}");
+    let all_errors = action_error(save);
+    let error = Signal::derive(move || {
+        all_errors.get().filter(|e| e.field_errors().and_then(|f| f.value("id")) == Some(id.to_string().as_str()))
+    });
+    let active_id = format!("{form_id}-active");
+    let active_for = active_id.clone();
+    let heading_id = format!("{form_id}-heading");
     let labelled_by = heading_id.clone();
-    let (name_for, hours_for, active_for) = (name_id.clone(), hours_id.clone(), active_id.clone());
     let heading = category.name.clone();
     view! {
         <ActionForm action=save attr:aria-labelledby=labelled_by attr:class="card category-form" attr:novalidate=true>
             <h2 id=heading_id>{heading} " (" {category.slug.clone()} ")"</h2>
+            <FormErrors error form_id=form_id.clone() />
             <input type="hidden" name="id" value=id />
-            <div class="field">
-                <label for=name_for>{t!(i18n, categories.name)}</label>
-                <input id=name_id name="name" value=category.name.clone() maxlength=NAME_MAX aria-required="true" />
-            </div>
-            <div class="field">
-                <label for=hours_for>{t!(i18n, categories.hours)}</label>
-                <input id=hours_id name="hours" type="number" min="1" max=HOURS_MAX value=category.first_response_hours aria-required="true" />
-            </div>
+            <TextField form_id=form_id.clone() name="name" value=category.name.clone() maxlength=NAME_MAX required=true
+                label=Signal::derive(move || t_string!(i18n, categories.name).to_string()) error />
+            <TextField form_id=form_id.clone() name="hours" input_type="number" value=category.first_response_hours.to_string()
+                required=true label=Signal::derive(move || t_string!(i18n, categories.hours).to_string()) error />
             <div class="field">
                 <label class="checkbox" for=active_for>
                     <input type="checkbox" id=active_id name="active" value="on" checked=category.active />

@@ -25,7 +25,8 @@ pub fn StaffJobPage() -> impl IntoView {
     }
 }
 
-/// Every form on the page; a success of any reloads the job.
+/// Every form on the page; a success of any reloads the job. The drafts keep half-written text while a
+/// live update renders the job again.
 #[derive(Clone, Copy)]
 struct Actions {
     status: ServerAction<ChangeJobStatus>,
@@ -33,6 +34,21 @@ struct Actions {
     schedule: ServerAction<ScheduleJob>,
     delay: ServerAction<PostDelay>,
     assign: ServerAction<AssignJob>,
+    message_draft: RwSignal<String>,
+    delay_draft: RwSignal<String>,
+}
+
+/// Clears `draft` once `action` succeeds.
+fn clear_after<S>(action: ServerAction<S>, draft: RwSignal<String>)
+where
+    S: leptos::server_fn::ServerFn<Error = crate::domain::AppError> + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        if matches!(action.value().with(|v| v.as_ref().map(Result::is_ok)), Some(true)) {
+            draft.set(String::new());
+        }
+    });
 }
 
 #[component]
@@ -44,7 +60,11 @@ fn Job() -> impl IntoView {
         schedule: ServerAction::new(),
         delay: ServerAction::new(),
         assign: ServerAction::new(),
+        message_draft: RwSignal::new(String::new()),
+        delay_draft: RwSignal::new(String::new()),
     };
+    clear_after(actions.message, actions.message_draft);
+    clear_after(actions.delay, actions.delay_draft);
     let job = Resource::new(
         move || {
             (
@@ -127,9 +147,9 @@ fn JobView(job: JobDetail, actions: Actions) -> impl IntoView {
             {status.is_open().then(|| view! { <ScheduleForm job=job.clone() action=actions.schedule /> })}
             <StatusForm job=job.clone() action=actions.status />
             {matches!(status, JobStatus::Scheduled | JobStatus::EnRoute)
-                .then(|| view! { <DelayForm job=job.clone() action=actions.delay /> })}
+                .then(|| view! { <DelayForm job=job.clone() action=actions.delay draft=actions.delay_draft /> })}
             <AssignForm job=job.clone() action=actions.assign />
-            <MessageForm job_id=job.id action=actions.message />
+            <MessageForm job_id=job.id action=actions.message draft=actions.message_draft />
         </div>
         <section aria-labelledby="job-timeline-heading">
             <h2 id="job-timeline-heading">{t!(i18n, track.timeline)}</h2>
@@ -223,7 +243,7 @@ fn StatusForm(job: JobDetail, action: ServerAction<ChangeJobStatus>) -> impl Int
 }
 
 #[component]
-fn DelayForm(job: JobDetail, action: ServerAction<PostDelay>) -> impl IntoView {
+fn DelayForm(job: JobDetail, action: ServerAction<PostDelay>, draft: RwSignal<String>) -> impl IntoView {
     let i18n = use_i18n();
     let error = action_error(action);
     view! {
@@ -234,7 +254,7 @@ fn DelayForm(job: JobDetail, action: ServerAction<PostDelay>) -> impl IntoView {
             <input type="hidden" name="version" value=job.version />
             <TextField form_id="delay" name="eta" input_type="datetime-local" required=true
                 label=label(|i18n| t_string!(i18n, job.new_eta)) hint=label(|i18n| t_string!(i18n, job.eta_hint)) error />
-            <TextField form_id="delay" name="reason" multiline=true maxlength=REASON_MAX required=true
+            <TextField form_id="delay" name="reason" multiline=true maxlength=REASON_MAX required=true draft
                 label=label(|i18n| t_string!(i18n, job.delay_reason)) error />
             <button type="submit">{t!(i18n, job.delay_send)}</button>
         </ActionForm>
@@ -262,7 +282,7 @@ fn AssignForm(job: JobDetail, action: ServerAction<AssignJob>) -> impl IntoView 
 }
 
 #[component]
-fn MessageForm(job_id: i64, action: ServerAction<PostJobMessage>) -> impl IntoView {
+fn MessageForm(job_id: i64, action: ServerAction<PostJobMessage>, draft: RwSignal<String>) -> impl IntoView {
     let i18n = use_i18n();
     let error = action_error(action);
     // After a successful post the form starts over: an "internal" tick must not carry over to the next message.
@@ -279,7 +299,7 @@ fn MessageForm(job_id: i64, action: ServerAction<PostJobMessage>) -> impl IntoVi
             <h2 id="message-heading">{t!(i18n, job.message_heading)}</h2>
             <FormErrors error form_id="message" />
             <input type="hidden" name="id" value=job_id />
-            <TextField form_id="message" name="body" multiline=true maxlength=MESSAGE_MAX required=true
+            <TextField form_id="message" name="body" multiline=true maxlength=MESSAGE_MAX required=true draft
                 label=label(|i18n| t_string!(i18n, job.message)) error />
             <div class="field">
                 <label class="checkbox" for="message-internal">

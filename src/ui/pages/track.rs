@@ -74,7 +74,20 @@ fn CustomerJob(key: JobKey, is_new: bool) -> impl IntoView {
         });
         on_cleanup(move || subscription.set_value(None));
     }
-    let actions = CustomerActions { key, reply, cancel, reschedule };
+    // Half-written messages survive the view being rendered again by a live update; a send clears them.
+    let (reply_draft, cancel_draft) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    Effect::new(move |previous: Option<()>| {
+        reply.done.track();
+        if previous.is_some() {
+            reply_draft.set(String::new());
+        }
+    });
+    Effect::new(move |_| {
+        if matches!(cancel.value().with(|v| v.as_ref().map(Result::is_ok)), Some(true)) {
+            cancel_draft.set(String::new());
+        }
+    });
+    let actions = CustomerActions { key, reply, cancel, reschedule, reply_draft, cancel_draft };
     view! {
         <Title text=move || t_string!(i18n, track.title).to_string() />
         <Transition fallback=|| ()>
@@ -106,6 +119,8 @@ struct CustomerActions {
     reply: Upload,
     cancel: ServerAction<CustomerCancel>,
     reschedule: ServerAction<CustomerReschedule>,
+    reply_draft: RwSignal<String>,
+    cancel_draft: RwSignal<String>,
 }
 
 /// The hidden fields that name the job in a customer's form.
@@ -202,6 +217,7 @@ fn ReplyForm(actions: CustomerActions) -> impl IntoView {
             <FormErrors error form_id="reply" />
             {key_fields(&actions.key)}
             <TextField form_id="reply" name="body" multiline=true maxlength=MESSAGE_MAX required=true
+                draft=actions.reply_draft
                 label=Signal::derive(move || t_string!(i18n, track.reply_label).to_string()) error />
             <PhotoField form_id="reply" upload />
             <UploadProgress upload />
@@ -238,6 +254,7 @@ fn CancelForm(actions: CustomerActions) -> impl IntoView {
             <FormErrors error form_id="cancel" />
             {key_fields(&actions.key)}
             <TextField form_id="cancel" name="reason" multiline=true maxlength=REASON_MAX required=true
+                draft=actions.cancel_draft
                 label=Signal::derive(move || t_string!(i18n, track.cancel_reason).to_string()) error />
             <button type="submit" class="danger">{t!(i18n, track.cancel_send)}</button>
         </ActionForm>
