@@ -144,15 +144,18 @@ async fn staff_move_jobs_through_allowed_transitions_only(db: Db) {
     let staff = staff_member(&db, &bus, "tech@example.com", Some("Tess Tech")).await;
 
     // received -> on_site skips steps: refused, nothing changes.
-    let refused = change_status(&db, &bus, &staff, job.id, JobStatus::OnSite, job.version, None, NOW + 1).await;
+    let refused =
+        change_status(&db, &bus, &config, &staff, job.id, JobStatus::OnSite, job.version, None, NOW + 1).await;
     assert!(matches!(refused, Err(JobError::InvalidTransition { from: JobStatus::Received, to: JobStatus::OnSite })));
     // Scheduling goes through confirming a window.
-    let unconfirmed = change_status(&db, &bus, &staff, job.id, JobStatus::Scheduled, job.version, None, NOW + 1).await;
+    let unconfirmed =
+        change_status(&db, &bus, &config, &staff, job.id, JobStatus::Scheduled, job.version, None, NOW + 1).await;
     assert!(matches!(&unconfirmed, Err(JobError::Invalid(e)) if e.get("status") == Some(&FieldError::WindowRequired)));
-    schedule(&db, &bus, &staff, job.id, job.version, WindowChoice::Preferred(1), NOW + 2).await.unwrap();
+    schedule(&db, &bus, &config, &staff, job.id, job.version, WindowChoice::Preferred(1), NOW + 2).await.unwrap();
 
     // A second save based on the old version is refused with who changed it.
-    let stale = change_status(&db, &bus, &staff, job.id, JobStatus::Cancelled, job.version, None, NOW + 3).await;
+    let stale =
+        change_status(&db, &bus, &config, &staff, job.id, JobStatus::Cancelled, job.version, None, NOW + 3).await;
     match stale {
         Err(JobError::Conflict { by, at }) => {
             assert_eq!(by.as_deref(), Some("Tess Tech"));
@@ -164,9 +167,10 @@ async fn staff_move_jobs_through_allowed_transitions_only(db: Db) {
     assert_eq!(now.request.status, "scheduled");
     assert_eq!(now.events.iter().filter_map(|e| e.status.as_deref()).collect::<Vec<_>>(), ["received", "scheduled"]);
     let eta = portal::domain::time::datetime_value(NOW + 7_200_000);
-    let missing_eta = change_status(&db, &bus, &staff, job.id, JobStatus::EnRoute, now.request.version, None, NOW + 4);
+    let missing_eta =
+        change_status(&db, &bus, &config, &staff, job.id, JobStatus::EnRoute, now.request.version, None, NOW + 4);
     assert!(matches!(missing_eta.await, Err(JobError::Invalid(e)) if e.get("eta") == Some(&FieldError::Required)));
-    change_status(&db, &bus, &staff, job.id, JobStatus::EnRoute, now.request.version, Some(&eta), NOW + 4)
+    change_status(&db, &bus, &config, &staff, job.id, JobStatus::EnRoute, now.request.version, Some(&eta), NOW + 4)
         .await
         .unwrap();
 
@@ -186,7 +190,7 @@ async fn staff_move_jobs_through_allowed_transitions_only(db: Db) {
         .unwrap();
     assert_eq!(first, Some(NOW + 2));
     assert!(matches!(
-        change_status(&db, &bus, &staff, 999_999, JobStatus::Cancelled, 1, None, NOW).await,
+        change_status(&db, &bus, &config, &staff, 999_999, JobStatus::Cancelled, 1, None, NOW).await,
         Err(JobError::NotFound)
     ));
 }
@@ -201,10 +205,10 @@ async fn internal_notes_never_reach_the_customer_replies_do(db: Db) {
     let id = track(&db, Access::Token(&filed.token), NOW).await.unwrap().unwrap().request.id;
     let staff = staff_member(&db, &bus, "tech2@example.com", None).await;
 
-    add_message(&db, &bus, &staff, id, "Gate code is 1234, customer was rude", false, NOW + 1).await.unwrap();
-    add_message(&db, &bus, &staff, id, "We will call you this afternoon.", true, NOW + 2).await.unwrap();
+    add_message(&db, &bus, &config, &staff, id, "Gate code is 1234, customer was rude", false, NOW + 1).await.unwrap();
+    add_message(&db, &bus, &config, &staff, id, "We will call you this afternoon.", true, NOW + 2).await.unwrap();
     assert!(matches!(
-        add_message(&db, &bus, &staff, id, "   ", true, NOW + 3).await,
+        add_message(&db, &bus, &config, &staff, id, "   ", true, NOW + 3).await,
         Err(JobError::Invalid(e)) if e.get("body") == Some(&FieldError::Required)
     ));
 

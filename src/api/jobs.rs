@@ -214,7 +214,7 @@ pub async fn change_job_status(id: i64, status: String, version: i64, eta: Optio
         return Err(invalid("status", FieldError::InvalidChoice));
     };
     let state = state();
-    change_status(&state.db, &state.bus, &actor, id, target, version, eta.as_deref(), now_ms())
+    change_status(&state.db, &state.bus, &state.config, &actor, id, target, version, eta.as_deref(), now_ms())
         .await
         .map_err(job_error)?;
     leptos_axum::redirect(&format!("/staff/jobs/{id}"));
@@ -245,7 +245,7 @@ pub async fn schedule_job(
         },
     };
     let state = state();
-    schedule(&state.db, &state.bus, &actor, id, version, choice, now_ms()).await.map_err(job_error)?;
+    schedule(&state.db, &state.bus, &state.config, &actor, id, version, choice, now_ms()).await.map_err(job_error)?;
     leptos_axum::redirect(&format!("/staff/jobs/{id}"));
     Ok(())
 }
@@ -259,7 +259,9 @@ pub async fn post_delay(id: i64, version: i64, eta: String, reason: String) -> R
 
     let actor = require(|u| u.is_staff())?;
     let state = state();
-    delay(&state.db, &state.bus, &actor, id, version, &eta, &reason, now_ms()).await.map_err(job_error)?;
+    delay(&state.db, &state.bus, &state.config, &actor, id, version, &eta, &reason, now_ms())
+        .await
+        .map_err(job_error)?;
     leptos_axum::redirect(&format!("/staff/jobs/{id}"));
     Ok(())
 }
@@ -281,7 +283,7 @@ pub async fn assign_job(id: i64, version: i64, technician: String) -> Result<(),
         },
     };
     let state = state();
-    assign(&state.db, &state.bus, &actor, id, version, technician, now_ms()).await.map_err(job_error)?;
+    assign(&state.db, &state.bus, &state.config, &actor, id, version, technician, now_ms()).await.map_err(job_error)?;
     leptos_axum::redirect(&format!("/staff/jobs/{id}"));
     Ok(())
 }
@@ -295,7 +297,9 @@ pub async fn post_job_message(id: i64, body: String, internal: Option<String>) -
 
     let actor = require(|u| u.is_staff())?;
     let state = state();
-    add_message(&state.db, &state.bus, &actor, id, &body, internal.is_none(), now_ms()).await.map_err(job_error)?;
+    add_message(&state.db, &state.bus, &state.config, &actor, id, &body, internal.is_none(), now_ms())
+        .await
+        .map_err(job_error)?;
     leptos_axum::redirect(&format!("/staff/jobs/{id}"));
     Ok(())
 }

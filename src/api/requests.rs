@@ -252,6 +252,7 @@ pub async fn customer_cancel(token: Option<String>, id: Option<i64>, reason: Str
     crate::server::jobs::customer_cancel(
         &state.db,
         &state.bus,
+        &state.config,
         user.as_ref(),
         access(&key, user.as_ref())?,
         &reason,
@@ -289,9 +290,17 @@ pub async fn customer_reschedule(
     ];
     let state = state();
     let access = access(&key, user.as_ref())?;
-    crate::server::jobs::customer_reschedule(&state.db, &state.bus, user.as_ref(), access, &windows, now_ms())
-        .await
-        .map_err(job_error)?;
+    crate::server::jobs::customer_reschedule(
+        &state.db,
+        &state.bus,
+        &state.config,
+        user.as_ref(),
+        access,
+        &windows,
+        now_ms(),
+    )
+    .await
+    .map_err(job_error)?;
     leptos_axum::redirect(&key.map(|k| k.path()).unwrap_or_default());
     Ok(())
 }

@@ -134,7 +134,7 @@ pub async fn seed_requests(
             };
             if let (Some(staff), Some((id, version))) = (staff, id) {
                 if let Some(actor) = crate::server::auth::session::current_user(&staff) {
-                    schedule(db, bus, &actor, id, version, WindowChoice::Preferred(1), now_ms()).await?;
+                    schedule(db, bus, config, &actor, id, version, WindowChoice::Preferred(1), now_ms()).await?;
                 }
             }
         }

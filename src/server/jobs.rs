@@ -2,15 +2,20 @@
 //! the customer's (reply, cancel, propose new windows). Every change is one transaction: the job's state
 //! under an optimistic version check, its append-only timeline entries, and the live events, which are
 //! announced only after the commit.
+// Each action takes the database, the event bus and the configuration (for links in mails) besides its own
+// inputs; bundling them would only hide what an action touches.
+#![allow(clippy::too_many_arguments)]
 use serde::Serialize;
 
 use crate::domain::job::{transition, JobStatus};
 use crate::domain::request::{text, MESSAGE_MAX};
 use crate::domain::schedule::{parse_eta, parse_window, parse_windows, EventDetail, Window, WindowInput};
 use crate::domain::{CurrentUser, FieldError, FieldErrors};
+use crate::server::config::Config;
 use crate::server::db::photos::{self, NewPhoto};
 use crate::server::db::{requests, users, Db};
 use crate::server::events::EventBus;
+use crate::server::notify::{notify, Notice};
 use crate::server::requests::{open, windows_of, Access};
 
 pub use crate::domain::request::REASON_MAX;
@@ -160,6 +165,7 @@ struct LivePayload<'a> {
 async fn update(
     db: &Db,
     bus: &EventBus,
+    config: &Config,
     actor: Actor<'_>,
     change: impl FnOnce(&Job, &mut JobState) -> Result<Vec<Entry>, JobError>,
     now: i64,
@@ -205,6 +211,12 @@ async fn update(
             let windows: Vec<_> = entry.detail.windows.iter().map(|w| (w.day_str(), w.part.as_str())).collect();
             requests::propose_windows(&mut tx, job.row.id, &windows, now).await?;
         }
+        // The customer hears of the team's public steps by mail, written in this same transaction.
+        if by_staff && entry.public {
+            if let Some(notice) = notice_of(entry) {
+                notify(&mut tx, config, &job.row, &notice, now).await?;
+            }
+        }
         let detail = entry.detail.to_stored();
         let new = requests::NewJobEvent {
             request_id: job.row.id,
@@ -232,12 +244,23 @@ async fn update(
     Ok(())
 }
 
+/// What the customer is mailed about a team entry, if anything.
+fn notice_of(entry: &Entry) -> Option<Notice<'_>> {
+    match entry.kind {
+        "scheduled" => entry.detail.window.map(Notice::Confirmed),
+        "status" => entry.status.map(|s| Notice::Status(s, entry.detail.eta)),
+        "delay" => Some(Notice::Delay { eta: entry.detail.eta?, reason: entry.body.as_deref().unwrap_or_default() }),
+        "reply" => entry.body.as_deref().map(Notice::Reply),
+        _ => None,
+    }
+}
+
 /// Moves a job through its lifecycle (allowed transitions only). Going `en_route` needs an ETA; going
 /// `scheduled` needs a confirmed window (see [`schedule`]).
-#[allow(clippy::too_many_arguments)]
 pub async fn change_status(
     db: &Db,
     bus: &EventBus,
+    config: &Config,
     user: &CurrentUser,
     request_id: i64,
     target: JobStatus,
@@ -264,7 +287,7 @@ pub async fn change_status(
         entry.detail.eta = eta;
         Ok(vec![entry])
     };
-    update(db, bus, actor, change, now).await
+    update(db, bus, config, actor, change, now).await
 }
 
 /// Which window staff confirm: one of the customer's (1-based) or another one they agreed on.
@@ -279,6 +302,7 @@ pub enum WindowChoice {
 pub async fn schedule(
     db: &Db,
     bus: &EventBus,
+    config: &Config,
     user: &CurrentUser,
     request_id: i64,
     expected_version: i64,
@@ -315,7 +339,7 @@ pub async fn schedule(
         entry.detail.window = Some(window);
         Ok(vec![entry])
     };
-    update(db, bus, actor, change, now).await
+    update(db, bus, config, actor, change, now).await
 }
 
 /// The schedule form names its own window fields `day` and `part`, not the request form's `window1_*`.
@@ -328,10 +352,10 @@ fn rename_window_fields(errors: FieldErrors) -> FieldErrors {
 }
 
 /// A delay notice: a new ETA and the reason, while the visit is still ahead.
-#[allow(clippy::too_many_arguments)]
 pub async fn delay(
     db: &Db,
     bus: &EventBus,
+    config: &Config,
     user: &CurrentUser,
     request_id: i64,
     expected_version: i64,
@@ -358,7 +382,7 @@ pub async fn delay(
         entry.detail.eta = Some(new_eta);
         Ok(vec![entry])
     };
-    update(db, bus, actor, change, now).await
+    update(db, bus, config, actor, change, now).await
 }
 
 /// Assigns a technician (an active staff member), or nobody with `None`. The entry is internal: the
@@ -366,6 +390,7 @@ pub async fn delay(
 pub async fn assign(
     db: &Db,
     bus: &EventBus,
+    config: &Config,
     user: &CurrentUser,
     request_id: i64,
     expected_version: i64,
@@ -389,7 +414,7 @@ pub async fn assign(
         entry.body = name;
         Ok(vec![entry])
     };
-    update(db, bus, actor, change, now).await
+    update(db, bus, config, actor, change, now).await
 }
 
 /// A public reply (the customer sees it, live) or an internal note (written with `public = 0`, which the
@@ -398,6 +423,7 @@ pub async fn assign(
 pub async fn add_message(
     db: &Db,
     bus: &EventBus,
+    config: &Config,
     user: &CurrentUser,
     request_id: i64,
     body: &str,
@@ -412,7 +438,7 @@ pub async fn add_message(
         entry.body = Some(text);
         Ok(vec![entry])
     };
-    update(db, bus, actor, change, now).await
+    update(db, bus, config, actor, change, now).await
 }
 
 /// What [`customer_reply`] checks before anything is stored: that `access` opens a job and the text is
@@ -427,6 +453,7 @@ pub async fn check_customer_reply(db: &Db, access: Access<'_>, body: &str) -> Re
 pub async fn customer_reply(
     db: &Db,
     bus: &EventBus,
+    config: &Config,
     user: Option<&CurrentUser>,
     access: Access<'_>,
     body: &str,
@@ -440,13 +467,14 @@ pub async fn customer_reply(
         entry.photos = photos.to_vec();
         Ok(vec![entry])
     };
-    update(db, bus, Actor::Customer { user, access }, change, now).await
+    update(db, bus, config, Actor::Customer { user, access }, change, now).await
 }
 
 /// The customer cancels, with a reason, until the technician is on site.
 pub async fn customer_cancel(
     db: &Db,
     bus: &EventBus,
+    config: &Config,
     user: Option<&CurrentUser>,
     access: Access<'_>,
     reason: &str,
@@ -463,7 +491,7 @@ pub async fn customer_cancel(
         entry.body = Some(why);
         Ok(vec![entry])
     };
-    update(db, bus, Actor::Customer { user, access }, change, now).await
+    update(db, bus, config, Actor::Customer { user, access }, change, now).await
 }
 
 /// The customer proposes new windows (a reschedule request) until the technician is on site; the team then
@@ -471,6 +499,7 @@ pub async fn customer_cancel(
 pub async fn customer_reschedule(
     db: &Db,
     bus: &EventBus,
+    config: &Config,
     user: Option<&CurrentUser>,
     access: Access<'_>,
     inputs: &[WindowInput],
@@ -489,5 +518,5 @@ pub async fn customer_reschedule(
         entry.proposes_windows = true;
         Ok(vec![entry])
     };
-    update(db, bus, Actor::Customer { user, access }, change, now).await
+    update(db, bus, config, Actor::Customer { user, access }, change, now).await
 }

@@ -12,6 +12,7 @@ pub mod http;
 pub mod jobs;
 pub mod kb;
 pub mod markdown;
+pub mod notify;
 pub mod photos;
 pub mod requests;
 pub mod security;

@@ -13,6 +13,7 @@ use crate::server::db::photos::NewPhoto;
 use crate::server::db::{outbox, requests, Conn, Db, DbResult};
 use crate::server::events::bus::Pending;
 use crate::server::events::EventBus;
+use leptos_i18n::Locale as _;
 
 pub use super::jobs::{add_message, change_status, job_topic, JobError};
 
@@ -121,6 +122,7 @@ pub async fn submit_in(
         summary: &new.summary,
         description: &new.description,
         status: JobStatus::Received.as_str(),
+        locale: locale.as_str(),
     };
     let id = requests::insert(&mut *tx, &row, now).await?;
     let windows: Vec<_> = new.windows.iter().map(|w| (w.day_str(), w.part.as_str())).collect();

@@ -31,11 +31,13 @@ pub struct RequestRow {
     pub confirmed_part: Option<String>,
     pub eta_at: Option<i64>,
     pub first_response_at: Option<i64>,
+    /// The language the request was filed in (its notifications use it).
+    pub locale: Option<String>,
 }
 
 const REQUEST_COLUMNS: &str = "id, reference, customer_id, name, email, phone, address, category_id, summary, \
                                description, status, version, created_at, technician_id, confirmed_day, \
-                               confirmed_part, eta_at, first_response_at";
+                               confirmed_part, eta_at, first_response_at, locale";
 
 /// `REQUEST_COLUMNS` qualified with a table alias, for joins.
 fn request_columns(alias: &str) -> String {
@@ -91,14 +93,15 @@ pub struct NewRequestRow<'a> {
     pub summary: &'a str,
     pub description: &'a str,
     pub status: &'a str,
+    pub locale: &'a str,
 }
 
 /// Inserts a request without its reference (which is made from the id: see [`set_reference`]).
 pub async fn insert(conn: &mut Conn, new: &NewRequestRow<'_>, now: i64) -> DbResult<i64> {
     sqlx::query_scalar(
         "INSERT INTO service_requests (idempotency_key, customer_id, name, email, phone, address, category_id, \
-         summary, description, status, version, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11) RETURNING id",
+         summary, description, status, locale, version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $12, 1, $11, $11) RETURNING id",
     )
     .bind(new.idempotency_key)
     .bind(new.customer_id)
@@ -111,6 +114,7 @@ pub async fn insert(conn: &mut Conn, new: &NewRequestRow<'_>, now: i64) -> DbRes
     .bind(new.description)
     .bind(new.status)
     .bind(now)
+    .bind(new.locale)
     .fetch_one(conn)
     .await
 }

@@ -124,7 +124,9 @@ pub async fn reply_with_photos(
             }
         }
     }
-    let result = crate::server::jobs::customer_reply(&state.db, &state.bus, customer, access, body, &stored, now).await;
+    let result =
+        crate::server::jobs::customer_reply(&state.db, &state.bus, &state.config, customer, access, body, &stored, now)
+            .await;
     if result.is_err() {
         remove(state, &stored).await;
     }
