@@ -213,8 +213,13 @@ async fn editor_functions_need_the_editor_role() {
     assert_eq!(app.call(&editor, "/api/editor/list", &[]).await.status(), 200);
 
     // The page: 403 for staff, the list for an editor.
-    let page = staff.get(app.url("/editor")).header("accept-language", "en").send().await.unwrap();
-    assert_eq!(page.status(), 403);
+    for path in ["/editor", "/editor/new", "/editor/articles/1"] {
+        let page = staff.get(app.url(path)).header("accept-language", "en").send().await.unwrap();
+        assert_eq!(page.status(), 403, "{path}");
+        let page = anonymous.get(app.url(path)).header("accept", "text/html").send().await.unwrap();
+        assert_eq!(page.status(), 302, "{path}");
+        assert_eq!(page.headers().get("location").unwrap().to_str().unwrap(), format!("/sign-in?next={path}"));
+    }
     let page = editor.get(app.url("/editor")).header("accept-language", "en").send().await.unwrap();
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("href=\"/editor/new\""));
@@ -267,4 +272,139 @@ async fn the_old_address_of_a_renamed_article_answers_301() {
     assert!(response.text().await.unwrap().contains("Body text, edited."));
     let response = anonymous.get(app.url("/help/articles/never-existed")).send().await.unwrap();
     assert_eq!(response.status(), 404);
+}
+
+/// Posts a form as a browser without JavaScript does, from the page at `from`.
+async fn post_form(app: &TestApp, client: &reqwest::Client, path: &str, from: &str, form: &[(&str, &str)]) -> String {
+    let response = client
+        .post(app.url(path))
+        .header("origin", &app.base)
+        .header("referer", app.url(from))
+        .header("accept", "text/html")
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_redirection(), "{path}: {}", response.status());
+    response.headers().get("location").unwrap().to_str().unwrap().to_owned()
+}
+
+async fn html(app: &TestApp, client: &reqwest::Client, location: &str) -> String {
+    let url = if location.starts_with("http") { location.to_owned() } else { app.url(location) };
+    let response = client.get(url).header("accept-language", "en").send().await.unwrap();
+    assert_eq!(response.status(), 200, "{location}");
+    response.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_editor_works_without_javascript() {
+    let app = TestApp::spawn().await;
+    let cat = heating(&app.state.db).await.to_string();
+    let client = app.signed_in("editor@example.com", "editor").await;
+    let page = html(&app, &client, "/").await;
+    assert!(page.contains("href=\"/editor\""), "the header links editors to the editor");
+
+    // Create, then save a second version.
+    let article = |id: &'static str, body: &'static str| {
+        [("id", id), ("slug", "gauge"), ("category", ""), ("locale", "en"), ("title", "The gauge"), ("body", body)]
+    };
+    let mut form = article("", "Line one\nLine two <script>x</script>\n");
+    form[2].1 = &cat;
+    let location = post_form(&app, &client, "/api/editor/save", "/editor/new", &form).await;
+    let id: i64 = location.trim_start_matches("/editor/articles/").split('?').next().unwrap().parse().unwrap();
+    let page = html(&app, &client, &location).await;
+    assert!(page.contains("Saved. A new revision was recorded."), "{page}");
+    let id_text = id.to_string();
+    let mut form = article("", "Line one\nLine 2 changed\n");
+    form[0].1 = &id_text;
+    form[2].1 = &cat;
+    let from = format!("/editor/articles/{id}");
+    post_form(&app, &client, "/api/editor/save", &from, &form).await;
+
+    // A clash comes back beside the slug field, with what was typed.
+    let mut other = article("", "Other text");
+    other[1].1 = "gauge";
+    other[2].1 = &cat;
+    other[4].1 = "Another title";
+    let location = post_form(&app, &client, "/api/editor/save", "/editor/new", &other).await;
+    assert!(location.contains("__err="), "{location}");
+    let page = html(&app, &client, &location).await;
+    assert!(page.contains("id=\"article-slug-error\"") && page.contains("This is already taken"), "{page}");
+    assert!(page.contains("value=\"Another title\""), "what was typed is kept");
+
+    // The preview without JavaScript: a GET of the page with the form's fields.
+    let preview = format!(
+        "/editor/articles/{id}?locale=en&slug=gauge&category={cat}&title=T&preview=1&body=%23%23+Steps%0A%0A%3Cscript%3Ealert(1)%3C%2Fscript%3E%3C%2Ftextarea%3E%3Cform+action%3Devil%3E"
+    );
+    let page = html(&app, &client, &preview).await;
+    assert!(page.contains("<h2 id=\"kb-steps\">Steps</h2>"), "{page}");
+    assert!(!page.contains("<script>alert(1)"), "the preview and the field are sanitized");
+    assert!(
+        page.contains("&lt;script&gt;alert(1)&lt;/script&gt;&lt;/textarea&gt;&lt;form action=evil&gt;"),
+        "the field keeps the text"
+    );
+    assert!(!page.contains("<form action=evil"), "nothing ends the field early");
+    assert!(page.contains("## Steps"), "the typed text stays in the field");
+
+    // The history, and a diff of its two revisions, escaped.
+    let mut conn = app.state.db.acquire().await.unwrap();
+    let revisions = kb::revisions(&mut conn, id).await.unwrap();
+    drop(conn);
+    assert_eq!(revisions.len(), 2);
+    let (new, old) = (revisions[0].id, revisions[1].id);
+    let page = html(&app, &client, &format!("/editor/articles/{id}?from={old}&to={new}")).await;
+    assert!(page.contains("- Line two &lt;script&gt;x&lt;/script&gt;"), "{page}");
+    assert!(page.contains("<ins") && page.contains("+ Line 2 changed"), "{page}");
+
+    // Restore the first revision: a third one, with the old text.
+    let restore = [("id", id_text.as_str()), ("revision", &old.to_string())];
+    let restore: Vec<(&str, &str)> = restore.iter().map(|(k, v)| (*k, *v)).collect();
+    post_form(&app, &client, "/api/editor/restore", &from, &restore).await;
+    let mut conn = app.state.db.acquire().await.unwrap();
+    assert_eq!(kb::revision_count(&mut conn, id).await.unwrap(), 3);
+    drop(conn);
+
+    // Workflow buttons as plain posts, and the list filtered by a GET form.
+    let to_review = [("id", id_text.as_str()), ("to", "in_review"), ("comment", "")];
+    post_form(&app, &client, "/api/editor/status", &from, &to_review).await;
+    let page = html(&app, &client, "/editor?status=in_review&q=GAUGE").await;
+    assert!(page.contains(&format!("href=\"/editor/articles/{id}\"")), "{page}");
+    let page = html(&app, &client, "/editor?status=published").await;
+    assert!(page.contains("No articles match these filters."), "{page}");
+}
+
+#[tokio::test]
+async fn with_review_required_the_page_offers_publishing_to_other_editors_only() {
+    let app = TestApp::spawn().await;
+    let db = &app.state.db;
+    let cat = heating(db).await;
+    let author = app.signed_in("author@example.com", "editor").await;
+    let reviewer = app.signed_in("reviewer@example.com", "editor").await;
+    let admin = app.signed_in("admin@example.com", "editor,admin").await;
+
+    // Only admins see the switch; they turn it on with a plain form post.
+    assert!(!html(&app, &author, "/editor").await.contains("name=\"on\""));
+    assert!(html(&app, &admin, "/editor").await.contains("name=\"on\""));
+    let location = post_form(&app, &admin, "/api/editor/require_review", "/editor", &[("on", "on")]).await;
+    assert!(html(&app, &admin, &location).await.contains("Review is required"));
+
+    let cat = cat.to_string();
+    let form = [("slug", "mine"), ("category", cat.as_str()), ("locale", "en"), ("title", "Mine"), ("body", "Text")];
+    let location = post_form(&app, &author, "/api/editor/save", "/editor/new", &form).await;
+    let id = location.trim_start_matches("/editor/articles/").split('?').next().unwrap().to_owned();
+    let page = format!("/editor/articles/{id}");
+    post_form(&app, &author, "/api/editor/status", &page, &[("id", &id), ("to", "in_review")]).await;
+
+    let mine = html(&app, &author, &page).await;
+    assert!(mine.contains("another editor must publish this article"), "{mine}");
+    assert!(!mine.contains("value=\"published\""), "no Publish button for the author");
+    // The server refuses it anyway.
+    let refused = app.call(&author, "/api/editor/status", &[("id", &id), ("to", "published")]).await;
+    assert_eq!(refused.status(), 400);
+
+    let theirs = html(&app, &reviewer, &page).await;
+    assert!(theirs.contains("value=\"published\""), "{theirs}");
+    post_form(&app, &reviewer, "/api/editor/status", &page, &[("id", &id), ("to", "published")]).await;
+    let public = TestApp::client().get(app.url("/help/articles/mine")).send().await.unwrap();
+    assert_eq!(public.status(), 200);
 }

@@ -25,6 +25,7 @@ use super::editor::{locale_text, status_text, LOCALES};
 pub fn EditorNewPage() -> impl IntoView {
     let i18n = use_i18n();
     let categories = Resource::new(|| (), |_| editor_categories());
+    let save = ServerAction::<SaveArticle>::new();
     view! {
         <Page>
             <Title text=move || t_string!(i18n, editor.new_title).to_string() />
@@ -48,6 +49,7 @@ pub fn EditorNewPage() -> impl IntoView {
                                                 locale="en".to_owned()
                                                 title=String::new()
                                                 body=String::new()
+                                                save
                                             />
                                         }
                                             .into_any()
@@ -66,7 +68,20 @@ pub fn EditorNewPage() -> impl IntoView {
 pub fn EditorArticlePage() -> impl IntoView {
     let i18n = use_i18n();
     let id = use_params_map().with_untracked(|p| p.get("id")).and_then(|i| i.parse::<i64>().ok()).unwrap_or(0);
-    let article = Resource::new(|| (), move |_| editor_article(id));
+    // The page owns the actions: each success reloads the article (with JavaScript a redirect may land on the
+    // URL already shown, where nothing else would reload it), and so does a new query (locale, diff, preview).
+    let actions = Actions {
+        save: ServerAction::<SaveArticle>::new(),
+        status: ServerAction::<ChangeArticleStatus>::new(),
+        restore: ServerAction::<RestoreRevision>::new(),
+    };
+    let query = use_query_map();
+    let article = Resource::new(
+        move || {
+            (actions.save.version().get(), actions.status.version().get(), actions.restore.version().get(), query.get())
+        },
+        move |_| editor_article(id),
+    );
     view! {
         <Page>
             <Title text=move || t_string!(i18n, editor.edit_title).to_string() />
@@ -79,7 +94,7 @@ pub fn EditorArticlePage() -> impl IntoView {
                             {move || Suspend::new(async move {
                                 match article.await {
                                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                                    Ok(article) => view! { <EditArticle article /> }.into_any(),
+                                    Ok(article) => view! { <EditArticle article actions /> }.into_any(),
                                 }
                             })}
                         </Suspense>
@@ -90,8 +105,16 @@ pub fn EditorArticlePage() -> impl IntoView {
     }
 }
 
+/// The forms' actions, shared by the page so that their results reload it.
+#[derive(Clone, Copy)]
+struct Actions {
+    save: ServerAction<SaveArticle>,
+    status: ServerAction<ChangeArticleStatus>,
+    restore: ServerAction<RestoreRevision>,
+}
+
 #[component]
-fn EditArticle(article: ArticleDraft) -> impl IntoView {
+fn EditArticle(article: ArticleDraft, actions: Actions) -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     let locale = query
@@ -132,9 +155,15 @@ fn EditArticle(article: ArticleDraft) -> impl IntoView {
             locale
             title
             body
+            save=actions.save
         />
-        <Workflow id=article.id next=article.next_statuses.clone() />
-        <History id=article.id revisions=article.revisions />
+        <Workflow
+            id=article.id
+            next=article.next_statuses.clone()
+            own_needs_review=article.own && article.require_review
+            action=actions.status
+        />
+        <History id=article.id revisions=article.revisions restore=actions.restore />
     }
 }
 
@@ -150,9 +179,9 @@ fn ArticleForm(
     locale: String,
     title: String,
     body: String,
+    save: ServerAction<SaveArticle>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let save = ServerAction::<SaveArticle>::new();
     let error = action_error(save);
     let query = use_query_map();
     let previewing = query.with_untracked(|q| q.get("preview").is_some());
@@ -248,9 +277,14 @@ fn ArticleForm(
 
 /// The status changes this article can make, each a submit button of one form with an optional comment.
 #[component]
-fn Workflow(id: i64, next: Vec<ArticleStatus>) -> impl IntoView {
+fn Workflow(
+    id: i64,
+    next: Vec<ArticleStatus>,
+    /// Review is required and this editor wrote the article: another editor publishes it.
+    own_needs_review: bool,
+    action: ServerAction<ChangeArticleStatus>,
+) -> impl IntoView {
     let i18n = use_i18n();
-    let action = ServerAction::<ChangeArticleStatus>::new();
     let error = action_error(action);
     view! {
         <ActionForm action attr:class="card" attr:aria-labelledby="workflow-heading" attr:novalidate=true>
@@ -260,9 +294,11 @@ fn Workflow(id: i64, next: Vec<ArticleStatus>) -> impl IntoView {
             <TextField form_id="workflow" name="comment" multiline=true maxlength=crate::domain::kb::COMMENT_MAX
                 label=Signal::derive(move || t_string!(i18n, editor.comment_label).to_string())
                 hint=Signal::derive(move || t_string!(i18n, editor.comment_hint).to_string()) error />
-            <div class="button-row">
+            {own_needs_review.then(|| view! { <p class="hint">{t!(i18n, editor.own_article)}</p> })}
+            <div class="button-row" id="workflow-status">
                 {next
                     .into_iter()
+                    .filter(|to| !(own_needs_review && *to == ArticleStatus::Published))
                     .map(|to| {
                         let text = match to {
                             ArticleStatus::Draft => t_string!(i18n, editor.to_draft),
@@ -280,9 +316,8 @@ fn Workflow(id: i64, next: Vec<ArticleStatus>) -> impl IntoView {
 
 /// The revisions, newest first, with Restore; and a GET form comparing two of them.
 #[component]
-fn History(id: i64, revisions: Vec<RevisionView>) -> impl IntoView {
+fn History(id: i64, revisions: Vec<RevisionView>, restore: ServerAction<RestoreRevision>) -> impl IntoView {
     let i18n = use_i18n();
-    let restore = ServerAction::<RestoreRevision>::new();
     let restore_error = action_error(restore);
     let query = use_query_map();
     let pick = |k: &str| query.with_untracked(|q| q.get(k)).and_then(|v| v.parse::<i64>().ok());
@@ -371,12 +406,12 @@ fn History(id: i64, revisions: Vec<RevisionView>) -> impl IntoView {
                                         .into_iter()
                                         .map(|line| match line.kind {
                                             DiffKind::Added => view! {
-                                                <ins title=move || t_string!(i18n, editor.diff_added)>"+ " {line.text} "\n"</ins>
+                                                <ins title=move || t_string!(i18n, editor.diff_added)>{format!("+ {}\n", line.text)}</ins>
                                             }.into_any(),
                                             DiffKind::Removed => view! {
-                                                <del title=move || t_string!(i18n, editor.diff_removed)>"- " {line.text} "\n"</del>
+                                                <del title=move || t_string!(i18n, editor.diff_removed)>{format!("- {}\n", line.text)}</del>
                                             }.into_any(),
-                                            DiffKind::Same => view! { <span>"  " {line.text} "\n"</span> }.into_any(),
+                                            DiffKind::Same => view! { <span>{format!("  {}\n", line.text)}</span> }.into_any(),
                                         })
                                         .collect_view()}
                                 </pre>
