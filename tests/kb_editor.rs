@@ -194,6 +194,7 @@ const ENDPOINTS: &[(&str, &[(&str, &str)])] = &[
     ("/api/editor/restore", &[("id", "1"), ("revision", "1")]),
     ("/api/editor/diff", &[("id", "1"), ("from", "1"), ("to", "1")]),
     ("/api/editor/require_review", &[("on", "on")]),
+    ("/api/editor/gaps", &[]),
 ];
 
 #[tokio::test]
@@ -371,6 +372,12 @@ async fn the_editor_works_without_javascript() {
     assert!(page.contains(&format!("href=\"/editor/articles/{id}\"")), "{page}");
     let page = html(&app, &client, "/editor?status=published").await;
     assert!(page.contains("No articles match these filters."), "{page}");
+
+    // The content-gap queue lists searches that found nothing, as text.
+    let search = html(&app, &TestApp::client(), "/help/search?q=%3Cb%3Eflux%3C%2Fb%3E+capacitor").await;
+    assert!(search.contains("/requests/new"), "nothing was found");
+    let page = html(&app, &client, "/editor").await;
+    assert!(page.contains("<td>b flux b capacitor<!></td>"), "{page}");
 }
 
 #[tokio::test]
