@@ -157,7 +157,7 @@ pub async fn restore(db: &Db, actor_id: i64, id: i64, revision_id: i64, now: i64
     let Some(old) = kb::revision(&mut tx, id, revision_id).await? else { return Err(EditorError::NotFound) };
     let status = status_of(&article.status);
     write_text(&mut tx, id, &old.locale, &old.title, &old.body_md, status, actor_id, now).await?;
-    sqlx::query("UPDATE kb_articles SET updated_at = $1 WHERE id = $2").bind(now).bind(id).execute(&mut *tx).await?;
+    kb::touch_article(&mut tx, id, now).await?;
     tx.commit().await?;
     Ok(())
 }

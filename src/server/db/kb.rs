@@ -482,6 +482,16 @@ pub async fn update_article(
     slug_clash(result)
 }
 
+/// Marks an article as changed now (the editor's list sorts by it).
+pub async fn touch_article(conn: &mut Conn, article_id: i64, now: i64) -> DbResult<()> {
+    sqlx::query("UPDATE kb_articles SET updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(article_id)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
 async fn drop_redirect(conn: &mut Conn, slug: &str) -> DbResult<()> {
     sqlx::query("DELETE FROM kb_slug_redirects WHERE old_slug = $1").bind(slug).execute(conn).await.map(|_| ())
 }
