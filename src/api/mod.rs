@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod auth;
 pub mod categories;
+pub mod editor;
 pub mod help;
 pub mod jobs;
 pub mod requests;

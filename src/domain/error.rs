@@ -41,6 +41,8 @@ pub enum FieldError {
     },
     /// Only lowercase letters, digits and dashes.
     InvalidSlug,
+    /// Review is required and only another editor may publish this article.
+    OwnArticle,
     /// A job is scheduled by confirming a time window first.
     WindowRequired,
     /// Not possible at the job's current stage (a cancellation once the technician is on site, say).

@@ -103,6 +103,44 @@ impl ArticleStatus {
     }
 }
 
+/// Why the workflow refused a status change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WorkflowRefusal {
+    /// Not a step of the workflow (publishing a draft without review, say).
+    NotAllowed,
+    /// Review is required, and an editor cannot approve their own article.
+    OwnArticle,
+    /// Sending an article back from review needs a comment saying why.
+    CommentRequired,
+}
+
+/// Whether `actor_is_author` may move an article from `from` to `to`. With `require_review` on, publishing
+/// needs an editor other than the article's author. Sending a reviewed article back to draft needs a
+/// comment. Staying put is a save, not a status change, so it is refused here.
+pub fn check_transition(
+    from: ArticleStatus,
+    to: ArticleStatus,
+    require_review: bool,
+    actor_is_author: bool,
+    has_comment: bool,
+) -> Result<(), WorkflowRefusal> {
+    if from == to || !from.can_become(to) {
+        return Err(WorkflowRefusal::NotAllowed);
+    }
+    if to == ArticleStatus::Published && require_review && actor_is_author {
+        return Err(WorkflowRefusal::OwnArticle);
+    }
+    if from == ArticleStatus::InReview && to == ArticleStatus::Draft && !has_comment {
+        return Err(WorkflowRefusal::CommentRequired);
+    }
+    Ok(())
+}
+
+/// The status changes an editor is offered from `from` (the server checks each again).
+pub fn next_statuses(from: ArticleStatus) -> Vec<ArticleStatus> {
+    ArticleStatus::ALL.into_iter().filter(|to| *to != from && from.can_become(*to)).collect()
+}
+
 /// Common words dropped from the words that must match (they are in almost every article, or in none when the
 /// index does not keep them). A query made only of such words keeps them.
 const STOP_WORDS: &[&str] = &[
@@ -219,6 +257,19 @@ mod tests {
         assert!(Published.can_become(Archived));
         assert!(!Draft.can_become(Published), "publishing goes through review");
         assert!(!Archived.can_become(Published));
+    }
+
+    #[test]
+    fn review_keeps_authors_from_publishing_their_own_articles() {
+        use ArticleStatus::*;
+        assert_eq!(check_transition(InReview, Published, true, true, false), Err(WorkflowRefusal::OwnArticle));
+        assert_eq!(check_transition(InReview, Published, true, false, false), Ok(()));
+        assert_eq!(check_transition(InReview, Published, false, true, false), Ok(()));
+        assert_eq!(check_transition(Draft, Published, false, false, false), Err(WorkflowRefusal::NotAllowed));
+        assert_eq!(check_transition(Draft, Draft, false, false, false), Err(WorkflowRefusal::NotAllowed));
+        assert_eq!(check_transition(InReview, Draft, true, false, false), Err(WorkflowRefusal::CommentRequired));
+        assert_eq!(check_transition(InReview, Draft, true, false, true), Ok(()));
+        assert_eq!(next_statuses(Published), vec![Draft, Archived]);
     }
 
     #[test]

@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/photos/{id}", get(photos::download::handler))
         .leptos_routes_with_context(&state, routes, || {}, move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(from_fn_with_state(state.clone(), crate::server::kb_editor::slug_redirect_layer))
         .layer(from_fn_with_state(state.clone(), security::session_layer))
         .layer(from_fn_with_state(state.clone(), security::origin_layer))
         .layer(

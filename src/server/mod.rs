@@ -11,6 +11,7 @@ pub mod events;
 pub mod http;
 pub mod jobs;
 pub mod kb;
+pub mod kb_editor;
 pub mod markdown;
 pub mod notify;
 pub mod photos;

@@ -437,6 +437,246 @@ pub async fn vote_counts(conn: &mut Conn, article_id: i64) -> DbResult<(i64, i64
     .await
 }
 
+// ---- The editor's side -------------------------------------------------------------------------------------
+
+/// A slug another article already has (the unique index said so).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlugTaken;
+
+fn slug_clash<T>(result: DbResult<T>) -> DbResult<Result<T, SlugTaken>> {
+    match result {
+        Ok(value) => Ok(Ok(value)),
+        Err(e) if super::is_unique_violation(&e) => Ok(Err(SlugTaken)),
+        Err(e) => Err(e),
+    }
+}
+
+/// Inserts an article, or reports that its slug is taken. An old slug that redirected elsewhere is given up
+/// to the new article. On PostgreSQL a clash aborts the transaction: the caller rolls back.
+pub async fn insert_article_unique(
+    conn: &mut Conn,
+    new: &NewArticle<'_>,
+    now: i64,
+) -> DbResult<Result<i64, SlugTaken>> {
+    drop_redirect(conn, new.slug).await?;
+    slug_clash(insert_article(conn, new, now).await)
+}
+
+/// Changes an article's slug and category, or reports that the slug is taken.
+pub async fn update_article(
+    conn: &mut Conn,
+    article_id: i64,
+    slug: &str,
+    category_id: i64,
+    now: i64,
+) -> DbResult<Result<(), SlugTaken>> {
+    drop_redirect(conn, slug).await?;
+    let result = sqlx::query("UPDATE kb_articles SET slug = $1, category_id = $2, updated_at = $3 WHERE id = $4")
+        .bind(slug)
+        .bind(category_id)
+        .bind(now)
+        .bind(article_id)
+        .execute(conn)
+        .await
+        .map(|_| ());
+    slug_clash(result)
+}
+
+/// Marks an article as changed now (the editor's list sorts by it).
+pub async fn touch_article(conn: &mut Conn, article_id: i64, now: i64) -> DbResult<()> {
+    sqlx::query("UPDATE kb_articles SET updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(article_id)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+async fn drop_redirect(conn: &mut Conn, slug: &str) -> DbResult<()> {
+    sqlx::query("DELETE FROM kb_slug_redirects WHERE old_slug = $1").bind(slug).execute(conn).await.map(|_| ())
+}
+
+/// Remembers that `old_slug` was the address of an article (it moves with the article's later renames).
+pub async fn add_redirect(conn: &mut Conn, old_slug: &str, article_id: i64, now: i64) -> DbResult<()> {
+    sqlx::query(
+        "INSERT INTO kb_slug_redirects (old_slug, article_id, created_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (old_slug) DO UPDATE SET article_id = excluded.article_id, created_at = excluded.created_at",
+    )
+    .bind(old_slug)
+    .bind(article_id)
+    .bind(now)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// The current slug of the published article that `old_slug` used to name.
+pub async fn redirect_target(conn: &mut Conn, old_slug: &str) -> DbResult<Option<String>> {
+    sqlx::query_scalar(
+        "SELECT a.slug FROM kb_slug_redirects r JOIN kb_articles a ON a.id = r.article_id \
+         WHERE r.old_slug = $1 AND a.status = 'published'",
+    )
+    .bind(old_slug)
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn category_exists(conn: &mut Conn, category_id: i64) -> DbResult<bool> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM kb_categories WHERE id = $1").bind(category_id).fetch_optional(conn).await?;
+    Ok(found.is_some())
+}
+
+/// An article as the editor sees it, whatever its status.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct EditorArticleRow {
+    pub id: i64,
+    pub slug: String,
+    pub category_id: i64,
+    pub status: String,
+    pub author_id: Option<i64>,
+    pub updated_at: i64,
+}
+
+pub async fn editor_article(conn: &mut Conn, article_id: i64) -> DbResult<Option<EditorArticleRow>> {
+    sqlx::query_as("SELECT id, slug, category_id, status, author_id, updated_at FROM kb_articles WHERE id = $1")
+        .bind(article_id)
+        .fetch_optional(conn)
+        .await
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct TranslationRow {
+    pub locale: String,
+    pub title: String,
+    pub body_md: String,
+}
+
+/// Every translation of an article, English first.
+pub async fn translations(conn: &mut Conn, article_id: i64) -> DbResult<Vec<TranslationRow>> {
+    sqlx::query_as(
+        "SELECT locale, title, body_md FROM kb_translations WHERE article_id = $1 \
+         ORDER BY CASE WHEN locale = 'en' THEN 0 ELSE 1 END, locale",
+    )
+    .bind(article_id)
+    .fetch_all(conn)
+    .await
+}
+
+/// What the editor's list is filtered by; empty or zero means "any".
+#[derive(Debug, Clone, Default)]
+pub struct EditorFilter {
+    pub status: String,
+    pub category_id: i64,
+    pub locale: String,
+    /// Matched, case-insensitively, against slugs, titles and bodies.
+    pub text: String,
+}
+
+/// One translation of a listed article (an article has a row per translation, English first).
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct EditorListRow {
+    pub id: i64,
+    pub slug: String,
+    pub category_id: i64,
+    pub status: String,
+    pub updated_at: i64,
+    pub locale: String,
+    pub title: String,
+}
+
+/// `%text%` for LIKE with the wildcards in `text` taken literally.
+fn like_pattern(text: &str) -> String {
+    let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// The articles the filter matches, most recently changed first.
+pub async fn editor_list(conn: &mut Conn, filter: &EditorFilter, limit: i64) -> DbResult<Vec<EditorListRow>> {
+    sqlx::query_as(
+        "SELECT a.id, a.slug, a.category_id, a.status, a.updated_at, t.locale, t.title FROM kb_articles a \
+         JOIN kb_translations t ON t.article_id = a.id \
+         WHERE a.id IN (SELECT a2.id FROM kb_articles a2 \
+           WHERE ($1 = '' OR a2.status = $1) AND ($2 = 0 OR a2.category_id = $2) \
+           AND ($3 = '' OR EXISTS (SELECT 1 FROM kb_translations l WHERE l.article_id = a2.id AND l.locale = $3)) \
+           AND ($4 = '' OR LOWER(a2.slug) LIKE $5 ESCAPE '\\' OR EXISTS (SELECT 1 FROM kb_translations s \
+             WHERE s.article_id = a2.id AND (LOWER(s.title) LIKE $5 ESCAPE '\\' \
+             OR LOWER(s.body_md) LIKE $5 ESCAPE '\\'))) \
+           ORDER BY a2.updated_at DESC, a2.id DESC LIMIT $6) \
+         ORDER BY a.updated_at DESC, a.id DESC, CASE WHEN t.locale = 'en' THEN 0 ELSE 1 END, t.locale",
+    )
+    .bind(filter.status.as_str())
+    .bind(filter.category_id)
+    .bind(filter.locale.as_str())
+    .bind(filter.text.as_str())
+    .bind(like_pattern(&filter.text))
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// A revision as the history lists it; `author` is the editor's name or email.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct RevisionRow {
+    pub id: i64,
+    pub locale: String,
+    pub title: String,
+    pub body_md: String,
+    pub status: String,
+    pub author: Option<String>,
+    pub note: Option<String>,
+    pub created_at: i64,
+}
+
+const REVISION_SQL: &str = "SELECT r.id, r.locale, r.title, r.body_md, r.status, \
+     COALESCE(u.display_name, u.email) AS author, r.note, r.created_at \
+     FROM kb_revisions r LEFT JOIN users u ON u.id = r.author_id";
+
+/// Every revision of an article, newest first.
+pub async fn revisions(conn: &mut Conn, article_id: i64) -> DbResult<Vec<RevisionRow>> {
+    sqlx::query_as(&format!("{REVISION_SQL} WHERE r.article_id = $1 ORDER BY r.id DESC"))
+        .bind(article_id)
+        .fetch_all(conn)
+        .await
+}
+
+/// One revision of an article (`None` when it belongs to another article).
+pub async fn revision(conn: &mut Conn, article_id: i64, revision_id: i64) -> DbResult<Option<RevisionRow>> {
+    sqlx::query_as(&format!("{REVISION_SQL} WHERE r.article_id = $1 AND r.id = $2"))
+        .bind(article_id)
+        .bind(revision_id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Records a revision carrying a note (a reviewer's reason for sending an article back) without changing
+/// the article's text.
+pub async fn add_note_revision(
+    conn: &mut Conn,
+    article_id: i64,
+    text: &TranslationRow,
+    status: ArticleStatus,
+    author_id: i64,
+    note: &str,
+    now: i64,
+) -> DbResult<()> {
+    sqlx::query(
+        "INSERT INTO kb_revisions (article_id, locale, title, body_md, status, author_id, created_at, note) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(article_id)
+    .bind(&text.locale)
+    .bind(&text.title)
+    .bind(&text.body_md)
+    .bind(status.as_str())
+    .bind(author_id)
+    .bind(now)
+    .bind(note)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ pub mod outbox;
 pub mod photos;
 pub mod requests;
 pub mod sessions;
+pub mod settings;
 pub mod users;
 
 use std::str::FromStr;

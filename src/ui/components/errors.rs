@@ -44,6 +44,7 @@ pub fn field_error_text(i18n: I18nContext<Locale>, field: &str, error: &FieldErr
             return t!(i18n, errors.out_of_range, min = move || min, max = move || max).into_any();
         }
         FieldError::InvalidSlug => t_string!(i18n, errors.invalid_slug),
+        FieldError::OwnArticle => t_string!(i18n, editor.own_article),
         FieldError::NotAnImage => t_string!(i18n, photos.not_an_image),
         FieldError::TooLarge { max_mb } => {
             let max_mb = *max_mb;

@@ -86,7 +86,7 @@ pub fn TextField(
                         aria-describedby=described_by
                         on:input=on_input
                     >
-                        {initial}
+                        {textarea_text(initial)}
                     </textarea>
                 }
                     .into_any()
@@ -108,6 +108,17 @@ pub fn TextField(
                     .into_any()
             }}
         </div>
+    }
+}
+
+/// The text inside a `<textarea>`. The server renderer writes a textarea's children unescaped (tachys treats
+/// it like `<script>`), so a kept or previewed value with `</textarea>` in it could end the field and inject
+/// markup: on the server it is escaped here. In the browser it becomes a text node, which needs no escaping.
+fn textarea_text(text: Option<String>) -> Option<String> {
+    if cfg!(feature = "ssr") {
+        text.map(|t| t.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;"))
+    } else {
+        text
     }
 }
 

@@ -72,6 +72,15 @@ fn SignedInLinks(user: CurrentUser) -> impl IntoView {
                 }
             })}
         {user
+            .has(crate::domain::Role::Editor)
+            .then(|| {
+                view! {
+                    <li>
+                        <a href="/editor">{t!(i18n, editor.nav)}</a>
+                    </li>
+                }
+            })}
+        {user
             .is_admin()
             .then(|| {
                 view! {

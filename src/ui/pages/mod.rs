@@ -2,6 +2,8 @@
 pub mod account;
 pub mod admin_categories;
 pub mod admin_users;
+pub mod editor;
+pub mod editor_article;
 pub mod error;
 pub mod forbidden;
 pub mod help;
