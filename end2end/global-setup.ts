@@ -4,7 +4,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FullConfig } from '@playwright/test';
-import { STAFF_ACCOUNTS } from './fixtures/accounts';
+import { REVIEWER, STAFF_ACCOUNTS } from './fixtures/accounts';
 
 /**
  * Starts the portal for the test run: a temp dir with a fresh SQLite database, the staff accounts
@@ -72,7 +72,7 @@ export default async function globalSetup(config: FullConfig): Promise<void> {
 
   // The demo content (help-centre articles, a few requests): the help specs read real articles.
   await runPortal(bin, repoRoot, env, ['seed-demo']);
-  for (const account of STAFF_ACCOUNTS) {
+  for (const account of [...STAFF_ACCOUNTS, REVIEWER]) {
     await runCreateUser(bin, repoRoot, env, account.email, account.role, account.password);
   }
 
