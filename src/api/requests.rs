@@ -51,7 +51,7 @@ pub async fn create_request(
 ) -> Result<(), AppError> {
     use super::guard::{auth, db_error, fail, parts, rate_limit, state};
     use crate::domain::request::RequestInput;
-    use crate::server::requests::{submit, SubmitError};
+    use crate::server::requests::{submit_in, SubmitError};
     use crate::server::{now_ms, security::request_locale};
 
     // Strangers can post this form: limit per address (and per email below, once parsed).
@@ -60,10 +60,17 @@ pub async fn create_request(
     let state = state();
     let locale = request_locale(&parts().headers);
     let user = auth().user;
-    let submitted =
-        submit(&state.db, &state.bus, &state.config, &input, &idempotency_key, user.as_ref(), locale, now_ms())
-            .await
-            .map_err(|e| match e {
+    let (bus, config, now) = (state.bus.clone(), state.config.clone(), now_ms());
+    // Committed together with whatever other submissions are queued (see `server::submissions`).
+    let submitted = state
+        .submissions
+        .submit(move |tx| {
+            Box::pin(
+                async move { submit_in(tx, &bus, &config, &input, &idempotency_key, user.as_ref(), locale, now).await },
+            )
+        })
+        .await
+        .map_err(|e| match e {
             SubmitError::Invalid(errors) => fail(AppError::Invalid(errors)),
             SubmitError::Db(e) => db_error(e),
         })?;

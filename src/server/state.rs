@@ -9,6 +9,7 @@ use super::config::Config;
 use super::db::Db;
 use super::events::EventBus;
 use super::security::RateLimiter;
+use super::submissions::SubmissionWriter;
 
 #[derive(Clone, Debug)]
 pub struct AppState {
@@ -18,6 +19,8 @@ pub struct AppState {
     pub bus: EventBus,
     pub sessions: Sessions,
     pub limiter: RateLimiter,
+    /// Service-request submissions, committed in batches by one writer task.
+    pub submissions: SubmissionWriter,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -27,11 +30,14 @@ impl FromRef<AppState> for LeptosOptions {
 }
 
 impl AppState {
+    /// Needs a running Tokio runtime: it starts the submission writer.
     pub fn new(config: Config, leptos_options: LeptosOptions, db: Db) -> Self {
         let sessions = Sessions::new(db.clone(), config.session_idle, config.session_absolute, config.secure_cookies());
+        let bus = EventBus::new(db.backend());
         Self {
             leptos_options,
-            bus: EventBus::new(db.backend()),
+            submissions: SubmissionWriter::spawn(db.clone(), bus.clone()),
+            bus,
             limiter: RateLimiter::new(config.rate_limit_window),
             config: Arc::new(config),
             db,
