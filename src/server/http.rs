@@ -27,13 +27,19 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let leptos_options = state.leptos_options.clone();
+    // Pages, server functions and files are compressed. Live-event streams are not (an event stream is never
+    // compressed anyway) and stay outside that layer: its response body would hold a ~6 KB encoder state for
+    // as long as each stream is open.
+    let compressed = Router::new()
+        .leptos_routes_with_context(&state, routes, || {}, move || shell(leptos_options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(CompressionLayer::new());
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/api/events/{topic}", get(sse::handler))
         .route("/api/track/{token}/events", get(sse::track_handler))
-        .leptos_routes_with_context(&state, routes, || {}, move || shell(leptos_options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .merge(compressed)
         .layer(from_fn_with_state(state.clone(), security::session_layer))
         .layer(from_fn_with_state(state.clone(), security::origin_layer))
         .layer(
@@ -50,7 +56,6 @@ pub fn router(state: AppState) -> Router {
                 }))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 .layer(from_fn_with_state(state.clone(), security::headers_layer))
-                .layer(CompressionLayer::new())
                 .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30))),
         )
         .with_state(state)
