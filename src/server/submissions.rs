@@ -108,6 +108,9 @@ async fn commit_batch(db: &Db, bus: &EventBus, batch: Vec<Queued>) {
         Ok(tx) => tx,
         Err(e) => return fail_all(&e, Vec::new(), batch),
     };
+    if let Err(e) = tx.execute(FIRST_SAVEPOINT).await {
+        return fail_all(&e, Vec::new(), batch);
+    }
     let mut done = Vec::with_capacity(batch.len());
     let mut jobs = batch.into_iter();
     while let Some(Queued { job, reply }) = jobs.next() {
@@ -137,10 +140,16 @@ async fn commit_batch(db: &Db, bus: &EventBus, batch: Vec<Queued>) {
     }
 }
 
-/// Runs one job under a savepoint. The outer `Err` means the transaction is broken; the inner result is the
-/// job's own, already rolled back to the savepoint when it failed.
+/// Every job runs under the savepoint `submission`, set before the first. Moving on costs one round trip
+/// either way: after a failed job, back to the savepoint (which undoes its writes and stays set for the next
+/// job); after a successful one, release it (keeping the writes) and set it again. COMMIT ends the last one.
+const FIRST_SAVEPOINT: &str = "SAVEPOINT submission";
+const AFTER_SUCCESS: &str = "RELEASE SAVEPOINT submission; SAVEPOINT submission";
+const AFTER_FAILURE: &str = "ROLLBACK TO SAVEPOINT submission";
+
+/// Runs one job under the savepoint. The outer `Err` means the transaction is broken; the inner result is the
+/// job's own, already rolled back when it failed.
 async fn run_one(conn: &mut Conn, job: Job) -> Result<JobResult, sqlx::Error> {
-    conn.execute("SAVEPOINT submission").await?;
     // A panicking job must not take the writer (and every later submission) down with it.
     let result = match AssertUnwindSafe(async { job(&mut *conn).await }).catch_unwind().await {
         Ok(result) => result,
@@ -149,10 +158,7 @@ async fn run_one(conn: &mut Conn, job: Job) -> Result<JobResult, sqlx::Error> {
             Err(SubmitError::Db(sqlx::Error::WorkerCrashed))
         }
     };
-    if result.is_err() {
-        conn.execute("ROLLBACK TO SAVEPOINT submission").await?;
-    }
-    conn.execute("RELEASE SAVEPOINT submission").await?;
+    conn.execute(if result.is_ok() { AFTER_SUCCESS } else { AFTER_FAILURE }).await?;
     Ok(result)
 }
 
