@@ -43,5 +43,11 @@ test-rust:
 test-e2e:
 	cd end2end && PORTAL_BIN=$(CARGO_TARGET_DIR)/debug/portal LEPTOS_SITE_ROOT=$(SITE_ROOT) npx playwright test
 
+## Benchmarks, not tests: each prints a Markdown table (README, "Benchmarks"). Submissions run on SQLite and on
+## PostgreSQL (a throwaway cluster, if one is started, keeps fsync on here); fan-out runs the release server.
+bench:
+	PORTAL_PG_FSYNC=on bash scripts/with-postgres.sh cargo bench --features ssr --bench submissions
+	cargo bench --features ssr --bench fanout
+
 clean:
 	rm -rf target data

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs a command with TEST_DATABASE_URL pointing at a PostgreSQL server the tests may create databases on:
 # the given TEST_DATABASE_URL, else the local server on 127.0.0.1:5432, else a throwaway cluster started
-# here from the Debian binaries (and removed afterwards).
+# here from the Debian binaries (and removed afterwards). That cluster runs with fsync off (tests need no
+# durability) unless PORTAL_PG_FSYNC=on (the benchmarks measure durable commits).
 set -euo pipefail
 
 if [ -n "${TEST_DATABASE_URL:-}" ]; then exec "$@"; fi
@@ -32,6 +33,6 @@ cleanup() { "${as_pg[@]}" "$bindir/pg_ctl" -D "$dir/data" stop -m immediate >/de
 trap cleanup EXIT
 echo "[with-postgres] starting a throwaway cluster on port $port" >&2
 "${as_pg[@]}" "$bindir/initdb" -D "$dir/data" -U postgres -A trust >/dev/null
-"${as_pg[@]}" "$bindir/pg_ctl" -D "$dir/data" -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off" -l "$dir/log" -w start >/dev/null
+"${as_pg[@]}" "$bindir/pg_ctl" -D "$dir/data" -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=${PORTAL_PG_FSYNC:-off}" -l "$dir/log" -w start >/dev/null
 export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
 "$@"

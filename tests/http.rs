@@ -300,3 +300,42 @@ async fn a_database_outage_answers_503_and_recovers() {
     let TestApp { test_db, .. } = app;
     test_db.cleanup().await;
 }
+
+/// Pages are compressed; live-event streams are not (they are routed outside the compression layer, so an open
+/// stream holds no encoder state) but pass through every other layer: security headers and request ids.
+#[tokio::test]
+async fn pages_are_compressed_and_event_streams_are_not() {
+    let app = TestApp::spawn().await;
+    let client = TestApp::client();
+    let home = client.get(app.url("/")).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(home.status(), 200);
+    assert_eq!(home.headers().get("content-encoding").unwrap(), "gzip");
+
+    let form: &[(&str, &str)] = &[
+        ("name", "Ana"),
+        ("email", "ana@example.com"),
+        ("phone", ""),
+        ("address", "ul. Długa 5, Kraków"),
+        ("category", "2"),
+        ("summary", "Radiator cold"),
+        ("description", "The bedroom radiator stays cold."),
+        ("idempotency_key", "key-compression-test"),
+        ("window1_day", common::window_tomorrow(portal::server::now_ms()).day.leak()),
+        ("window1_part", "morning"),
+    ];
+    let filed = app.submit_request(&client, form, vec![], "application/json").await;
+    let location = filed.headers().get("location").unwrap().to_str().unwrap().to_owned();
+    let token = location.trim_start_matches("/track/").split('?').next().unwrap().to_owned();
+    let stream = client
+        .get(app.url(&format!("/api/track/{token}/events")))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    let headers = stream.headers();
+    assert_eq!(headers.get("content-type").unwrap(), "text/event-stream");
+    assert!(headers.get("content-encoding").is_none());
+    assert_eq!(headers.get("x-content-type-options").unwrap(), "nosniff");
+    assert!(headers.get("x-request-id").is_some());
+}

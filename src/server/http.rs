@@ -27,15 +27,23 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let leptos_options = state.leptos_options.clone();
+    // Pages, server functions and files are compressed. Live-event streams are not (an event stream is never
+    // compressed anyway) and stay outside that layer: its response body would hold a ~6 KB encoder state for
+    // as long as each stream is open.
+    let compressed = Router::new()
+        .leptos_routes_with_context(&state, routes, || {}, move || shell(leptos_options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // A renamed help article's old address answers 301 to the new one.
+        .layer(from_fn_with_state(state.clone(), crate::server::kb_editor::slug_redirect_layer))
+        .layer(CompressionLayer::new());
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/api/events/{topic}", get(sse::handler))
         .route("/api/track/{token}/events", get(sse::track_handler))
+        // Photos are already compressed: they stay outside the compression layer too.
         .route("/api/photos/{id}", get(photos::download::handler))
-        .leptos_routes_with_context(&state, routes, || {}, move || shell(leptos_options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(from_fn_with_state(state.clone(), crate::server::kb_editor::slug_redirect_layer))
+        .merge(compressed)
         .layer(from_fn_with_state(state.clone(), security::session_layer))
         .layer(from_fn_with_state(state.clone(), security::origin_layer))
         .layer(
@@ -52,8 +60,7 @@ pub fn router(state: AppState) -> Router {
                 }))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 .layer(from_fn_with_state(state.clone(), security::headers_layer))
-                .layer(CompressionLayer::new())
-                // 30 s for everything but the request form with photos (see `photos::limits`).
+                // 30 s for everything but the forms with photos (see `photos::limits`).
                 .layer(axum::middleware::from_fn(photos::limits::timeout))
                 .layer(axum::middleware::from_fn(photos::limits::body_limit)),
         )

@@ -18,6 +18,7 @@ pub mod photos;
 pub mod requests;
 pub mod security;
 pub mod state;
+pub mod submissions;
 
 /// Milliseconds since the Unix epoch: the one time representation stored on both backends.
 pub fn now_ms() -> i64 {

@@ -10,6 +10,7 @@ use super::db::Db;
 use super::events::EventBus;
 use super::photos::PhotoStore;
 use super::security::RateLimiter;
+use super::submissions::SubmissionWriter;
 
 #[derive(Clone, Debug)]
 pub struct AppState {
@@ -20,6 +21,8 @@ pub struct AppState {
     pub sessions: Sessions,
     pub limiter: RateLimiter,
     pub photos: PhotoStore,
+    /// Service-request submissions, committed in batches by one writer task.
+    pub submissions: SubmissionWriter,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -30,12 +33,14 @@ impl FromRef<AppState> for LeptosOptions {
 
 impl AppState {
     /// Fails only when the photo store cannot be opened (a directory that cannot be created, an invalid
-    /// S3 setting).
+    /// S3 setting). Needs a running Tokio runtime: it starts the submission writer.
     pub fn new(config: Config, leptos_options: LeptosOptions, db: Db) -> Result<Self, ConfigError> {
         let sessions = Sessions::new(db.clone(), config.session_idle, config.session_absolute, config.secure_cookies());
+        let bus = EventBus::new(db.backend());
         Ok(Self {
             leptos_options,
-            bus: EventBus::new(db.backend()),
+            submissions: SubmissionWriter::spawn(db.clone(), bus.clone()),
+            bus,
             limiter: RateLimiter::new(config.rate_limit_window),
             photos: PhotoStore::from_config(&config)?,
             config: Arc::new(config),

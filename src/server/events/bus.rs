@@ -6,7 +6,8 @@
 //! at a time (`BEGIN IMMEDIATE`), and on PostgreSQL `append` takes a transaction-scoped advisory lock before
 //! the insert. On PostgreSQL each instance is woken by LISTEN/NOTIFY (the payload is only a wake-up), so
 //! events published on any instance reach the subscribers of all.
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -21,9 +22,41 @@ pub type LiveEvent = Arc<EventRow>;
 
 #[derive(Clone, Debug)]
 pub struct EventBus {
+    /// Every event, for the few consumers of all topics.
     tx: broadcast::Sender<LiveEvent>,
+    /// One channel per topic with subscribers, so an event wakes only the streams of its own topic: with
+    /// thousands of open streams, waking each for every other topic's event costs more than delivering.
+    topics: Arc<Mutex<Topics>>,
     backend: Backend,
     wake: Arc<Notify>,
+}
+
+/// Events a subscriber of one topic may fall behind by before it gets `Lagged` and reads from the log
+/// instead. Each topic's buffer is allocated up front, hence small.
+const TOPIC_CAPACITY: usize = 32;
+
+#[derive(Debug, Default)]
+struct Topics {
+    senders: HashMap<String, broadcast::Sender<LiveEvent>>,
+    /// Topics whose last subscriber has gone are dropped when the map has grown to this size.
+    sweep_at: usize,
+}
+
+impl Topics {
+    fn subscribe(&mut self, topic: &str) -> broadcast::Receiver<LiveEvent> {
+        if self.senders.len() >= self.sweep_at {
+            self.senders.retain(|_, tx| tx.receiver_count() > 0);
+            self.sweep_at = (2 * self.senders.len()).max(64);
+        }
+        match self.senders.get(topic) {
+            Some(tx) => tx.subscribe(),
+            None => {
+                let (tx, rx) = broadcast::channel(TOPIC_CAPACITY);
+                self.senders.insert(topic.to_owned(), tx);
+                rx
+            }
+        }
+    }
 }
 
 /// An event appended but not yet announced; hand it to [`EventBus::announce`] after the commit.
@@ -34,11 +67,27 @@ impl EventBus {
     pub fn new(backend: Backend) -> Self {
         // A subscriber that falls this far behind gets `Lagged` and catches up from the table.
         let (tx, _) = broadcast::channel(4096);
-        Self { tx, backend, wake: Arc::default() }
+        Self { tx, topics: Arc::default(), backend, wake: Arc::default() }
     }
 
+    /// Every event of every topic.
     pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
         self.tx.subscribe()
+    }
+
+    /// The events of one topic only.
+    pub fn subscribe_to(&self, topic: &str) -> broadcast::Receiver<LiveEvent> {
+        self.topics.lock().unwrap_or_else(PoisonError::into_inner).subscribe(topic)
+    }
+
+    /// Hands a committed event to the subscribers of all topics and to those of its own.
+    fn publish(&self, event: LiveEvent) {
+        let _ = self.tx.send(event.clone());
+        let topic = self.topics.lock().unwrap_or_else(PoisonError::into_inner).senders.get(&event.topic).cloned();
+        if let Some(tx) = topic {
+            // Sent outside the lock: waking thousands of subscribers takes a while.
+            let _ = tx.send(event);
+        }
     }
 
     /// Appends an event to the log inside the caller's transaction. On PostgreSQL it first takes the event
@@ -118,8 +167,46 @@ impl EventBus {
             }
             for row in rows {
                 *last_id = row.id;
-                let _ = self.tx.send(Arc::new(row));
+                self.publish(Arc::new(row));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(id: i64, topic: &str) -> LiveEvent {
+        Arc::new(EventRow { id, topic: topic.into(), kind: "test".into(), payload: "{}".into(), created_at: 0 })
+    }
+
+    #[test]
+    fn a_topic_subscriber_gets_its_topic_only() {
+        let bus = EventBus::new(Backend::Sqlite);
+        let mut all = bus.subscribe();
+        let mut job = bus.subscribe_to("job-1");
+        let mut staff = bus.subscribe_to("staff");
+        bus.publish(event(1, "job-1"));
+        bus.publish(event(2, "staff"));
+        bus.publish(event(3, "job-2"));
+        assert_eq!(job.try_recv().unwrap().id, 1);
+        assert!(job.try_recv().is_err());
+        assert_eq!(staff.try_recv().unwrap().id, 2);
+        assert!(staff.try_recv().is_err());
+        assert_eq!([1, 2, 3].map(|_| all.try_recv().unwrap().id), [1, 2, 3]);
+    }
+
+    #[test]
+    fn topics_without_subscribers_are_dropped() {
+        let bus = EventBus::new(Backend::Sqlite);
+        let kept = bus.subscribe_to("staff");
+        for n in 0..1000 {
+            drop(bus.subscribe_to(&format!("job-{n}")));
+        }
+        let topics = bus.topics.lock().unwrap();
+        assert!(topics.senders.len() <= 64, "{} topics kept", topics.senders.len());
+        assert!(topics.senders.contains_key("staff"));
+        drop(kept);
     }
 }

@@ -128,17 +128,21 @@ fn to_sse(row: &EventRow) -> Event {
 ///
 /// Without `resume_from` the stream starts at the newest event: a page renders what happened so far itself and
 /// passes its newest id when it subscribes.
+///
+/// The stream lives as long as the connection, thousands at once, so its own state is kept small: the database
+/// calls it makes now and then are boxed (their futures are large and would otherwise be part of every open
+/// stream), and only a stream with a session to re-check has a timer for it.
 pub fn stream(
     state: AppState,
     topic: String,
     resume_from: Option<i64>,
     watch: Option<Watch>,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
-    let mut rx = state.bus.subscribe();
+    let mut rx = state.bus.subscribe_to(&topic);
     async_stream::stream! {
         let mut last_id = match resume_from {
             Some(id) => id,
-            None => match newest_id(&state).await {
+            None => match Box::pin(newest_id(&state)).await {
                 Ok(id) => id,
                 Err(e) => {
                     tracing::warn!(error = %e, "SSE start failed; closing so the browser reconnects");
@@ -148,11 +152,17 @@ pub fn stream(
         };
         yield Ok(Event::default().retry(Duration::from_secs(2)).comment("connected"));
         let mut replay = true;
-        let mut recheck = tokio::time::interval(RECHECK);
-        recheck.tick().await;
+        let mut recheck = match &watch {
+            Some(_) => {
+                let mut interval = tokio::time::interval(RECHECK);
+                interval.tick().await;
+                Some(interval)
+            }
+            None => None,
+        };
         loop {
             if replay {
-                match replay_page(&state, &topic, last_id).await {
+                match Box::pin(replay_page(&state, &topic, last_id)).await {
                     Ok(rows) => {
                         let more = rows.len() as i64 == REPLAY_PAGE;
                         for row in &rows {
@@ -170,9 +180,9 @@ pub fn stream(
             }
             let received = tokio::select! {
                 received = rx.recv() => received,
-                _ = recheck.tick() => {
+                _ = tick(&mut recheck) => {
                     if let Some(watch) = &watch {
-                        if !watch.still_allowed(&state).await {
+                        if !Box::pin(watch.still_allowed(&state)).await {
                             break;
                         }
                     }
@@ -190,6 +200,16 @@ pub fn stream(
                 Err(RecvError::Closed) => break,
             }
         }
+    }
+}
+
+/// The next tick of an optional interval; never, without one.
+async fn tick(interval: &mut Option<tokio::time::Interval>) {
+    match interval {
+        Some(interval) => {
+            interval.tick().await;
+        }
+        None => std::future::pending().await,
     }
 }
 

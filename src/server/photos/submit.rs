@@ -68,25 +68,23 @@ pub async fn submit_with_photos(
             }
         }
     }
-    let filed = async {
-        let mut tx = state.db.begin().await?;
-        let result =
-            submit_in(&mut tx, &state.bus, &state.config, &input, &idempotency_key, &stored, customer, locale, now)
-                .await?;
-        tx.commit().await?;
-        Ok::<_, SubmitError>(result)
-    }
-    .await;
+    // Committed by the submission writer, together with whatever other submissions are queued (see
+    // `server::submissions`).
+    let filed = {
+        let (bus, config) = (state.bus.clone(), state.config.clone());
+        let (records, customer) = (stored.clone(), customer.cloned());
+        state
+            .submissions
+            .submit(move |tx| {
+                Box::pin(async move {
+                    submit_in(tx, &bus, &config, &input, &idempotency_key, &records, customer.as_ref(), locale, now)
+                        .await
+                })
+            })
+            .await
+    };
     match filed {
-        Ok((submitted, Some(pending))) => {
-            state.bus.announce(pending);
-            Ok(submitted)
-        }
-        // A twin of this form was filed meanwhile: its photos are the ones kept.
-        Ok((submitted, None)) => {
-            remove(state, &stored).await;
-            Ok(submitted)
-        }
+        Ok(submitted) => Ok(submitted),
         Err(e) => {
             remove(state, &stored).await;
             Err(e.into())
