@@ -7,7 +7,8 @@
 //! binary (built by cargo for this bench with the bench profile, which inherits `release`), started as a child
 //! process on a free port and a fresh SQLite database, so its memory is measured alone. The subscribers are
 //! raw TCP connections in this process (one small task each); every one stays open until all have received
-//! the event. BENCH_FANOUT ("1000,10000") sets N; BENCH_PAUSE is for profiling (see `profiling_pause`).
+//! the event. BENCH_FANOUT ("1000,10000") sets N; BENCH_PORTAL runs another server binary; BENCH_PAUSE is for
+//! profiling (see `profiling_pause`).
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -17,7 +18,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 
-const PORTAL: &str = env!("CARGO_BIN_EXE_portal");
+/// The server binary: this build's, or BENCH_PORTAL (to compare another build under the same load).
+fn portal_bin() -> String {
+    std::env::var("BENCH_PORTAL").unwrap_or_else(|_| env!("CARGO_BIN_EXE_portal").to_owned())
+}
 const STAFF_EMAIL: &str = "bench-staff@example.com";
 const STAFF_PASSWORD: &str = "a-long-bench-password";
 /// Connections being opened at once (each costs the server two queries before its stream starts).
@@ -72,7 +76,7 @@ impl Drop for Server {
 fn portal(dir: &Path, addr: &str) -> Command {
     let site = dir.join("site");
     std::fs::create_dir_all(&site).unwrap();
-    let mut cmd = Command::new(PORTAL);
+    let mut cmd = Command::new(portal_bin());
     cmd.env("PORTAL_DATA_DIR", dir)
         .env("DATABASE_URL", format!("sqlite://{}?mode=rwc", dir.join("portal.db").display()))
         .env("LEPTOS_SITE_ADDR", addr)
