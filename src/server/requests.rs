@@ -5,6 +5,7 @@ use serde::Serialize;
 use crate::domain::job::{reference, JobStatus};
 use crate::domain::request::{expected_first_response_hours, NewRequest, RequestInput};
 use crate::domain::schedule::Window;
+use crate::domain::time::DAY_MS;
 use crate::domain::{CurrentUser, FieldError, FieldErrors, Role};
 use crate::i18n::{td_string, Locale};
 use crate::server::auth::tokens::{hash_token, random_token};
@@ -180,8 +181,6 @@ pub struct Tracked {
     /// The live-event log position this view corresponds to.
     pub live_since: i64,
 }
-
-const DAY_MS: i64 = 86_400_000;
 
 /// How a customer reaches one request: its private tracking link, or their own account.
 #[derive(Debug, Clone, Copy)]

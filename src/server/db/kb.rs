@@ -585,12 +585,6 @@ pub struct EditorListRow {
     pub title: String,
 }
 
-/// `%text%` for LIKE with the wildcards in `text` taken literally.
-fn like_pattern(text: &str) -> String {
-    let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 /// The articles the filter matches, most recently changed first.
 pub async fn editor_list(conn: &mut Conn, filter: &EditorFilter, limit: i64) -> DbResult<Vec<EditorListRow>> {
     sqlx::query_as(
@@ -599,9 +593,9 @@ pub async fn editor_list(conn: &mut Conn, filter: &EditorFilter, limit: i64) -> 
          WHERE a.id IN (SELECT a2.id FROM kb_articles a2 \
            WHERE ($1 = '' OR a2.status = $1) AND ($2 = 0 OR a2.category_id = $2) \
            AND ($3 = '' OR EXISTS (SELECT 1 FROM kb_translations l WHERE l.article_id = a2.id AND l.locale = $3)) \
-           AND ($4 = '' OR LOWER(a2.slug) LIKE $5 ESCAPE '\\' OR EXISTS (SELECT 1 FROM kb_translations s \
-             WHERE s.article_id = a2.id AND (LOWER(s.title) LIKE $5 ESCAPE '\\' \
-             OR LOWER(s.body_md) LIKE $5 ESCAPE '\\'))) \
+           AND ($4 = '' OR LOWER(a2.slug) LIKE LOWER($5) ESCAPE '\\' OR EXISTS (SELECT 1 FROM kb_translations s \
+             WHERE s.article_id = a2.id AND (LOWER(s.title) LIKE LOWER($5) ESCAPE '\\' \
+             OR LOWER(s.body_md) LIKE LOWER($5) ESCAPE '\\'))) \
            ORDER BY a2.updated_at DESC, a2.id DESC LIMIT $6) \
          ORDER BY a.updated_at DESC, a.id DESC, CASE WHEN t.locale = 'en' THEN 0 ELSE 1 END, t.locale",
     )
@@ -609,7 +603,7 @@ pub async fn editor_list(conn: &mut Conn, filter: &EditorFilter, limit: i64) -> 
     .bind(filter.category_id)
     .bind(filter.locale.as_str())
     .bind(filter.text.as_str())
-    .bind(like_pattern(&filter.text))
+    .bind(super::like_contains(&filter.text))
     .bind(limit)
     .fetch_all(conn)
     .await

@@ -200,3 +200,10 @@ pub fn is_unavailable(error: &sqlx::Error) -> bool {
         _ => false,
     }
 }
+
+/// `%text%` for `LIKE … ESCAPE '\'`, with LIKE's own wildcards in `text` taken literally. Fold case in SQL
+/// with `LOWER(column) LIKE LOWER(pattern)`, so pattern and column are folded alike on each backend.
+pub fn like_contains(text: &str) -> String {
+    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}

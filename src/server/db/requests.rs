@@ -369,13 +369,6 @@ pub struct BoardRow {
     pub confirmed_part: Option<String>,
 }
 
-/// `%text%` for LIKE, with LIKE's own wildcards in `text` taken literally (`ESCAPE '\'`). Case is folded by
-/// `LOWER` on both sides in SQL: the same folding for pattern and column on each backend.
-fn like_pattern(text: &str) -> String {
-    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 /// The board: newest first, at most `limit`, filtered. The SLA conditions mirror `domain::sla::sla_state`.
 pub async fn board(conn: &mut Conn, filter: &BoardFilter, now: i64, limit: i64) -> DbResult<Vec<BoardRow>> {
     const DUE: &str = "(r.created_at + c.first_response_hours * 3600000)";
@@ -394,7 +387,7 @@ pub async fn board(conn: &mut Conn, filter: &BoardFilter, now: i64, limit: i64) 
             n += 1;
         }
     };
-    let search = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(like_pattern);
+    let search = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(super::like_contains);
     if filter.status.is_some() {
         param(&mut sql, " AND r.status = ?");
     }

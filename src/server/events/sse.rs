@@ -92,7 +92,7 @@ const RECHECK: Duration = Duration::from_secs(15);
 impl Watch {
     async fn still_allowed(&self, state: &AppState) -> bool {
         match state.sessions.resolve(&self.session_id, crate::server::now_ms()).await {
-            // The database is briefly away: keep the stream; the next check decides.
+            // An ownership lookup that fails (database briefly away) keeps the stream, like a failed resolve.
             Ok(Some(user)) => may_read(state, &user, &self.topic).await.unwrap_or(true),
             Ok(None) => false,
             // The database is briefly away: keep the stream; the next check decides.

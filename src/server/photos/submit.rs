@@ -54,20 +54,8 @@ pub async fn submit_with_photos(
     let repeat = requests_db::by_idempotency_key(&mut conn, &idempotency_key).await?.is_some();
     drop(conn);
 
-    let mut stored = Vec::new();
-    for photo in photos.iter().filter(|_| !repeat) {
-        match state.photos.put(photo.kind, photo.content.clone()).await {
-            Ok(object_key) => stored.push(NewPhoto {
-                object_key,
-                content_type: photo.kind.mime().to_owned(),
-                size_bytes: photo.content.len() as i64,
-            }),
-            Err(e) => {
-                remove(state, &stored).await;
-                return Err(PhotoSubmitError::Store(e));
-            }
-        }
-    }
+    let to_store = if repeat { &[][..] } else { &photos[..] };
+    let stored = store_all(state, to_store).await.map_err(PhotoSubmitError::Store)?;
     // Committed by the submission writer, together with whatever other submissions are queued (see
     // `server::submissions`).
     let filed = {
@@ -92,6 +80,26 @@ pub async fn submit_with_photos(
     }
 }
 
+/// Writes checked photos to the store and returns their records; when one fails, those already written are
+/// removed again.
+async fn store_all(state: &AppState, photos: &[super::upload::CheckedPhoto]) -> Result<Vec<NewPhoto>, StoreError> {
+    let mut stored = Vec::new();
+    for photo in photos {
+        match state.photos.put(photo.kind, photo.content.clone()).await {
+            Ok(object_key) => stored.push(NewPhoto {
+                object_key,
+                content_type: photo.kind.mime().to_owned(),
+                size_bytes: photo.content.len() as i64,
+            }),
+            Err(e) => {
+                remove(state, &stored).await;
+                return Err(e);
+            }
+        }
+    }
+    Ok(stored)
+}
+
 async fn remove(state: &AppState, stored: &[NewPhoto]) {
     let keys: Vec<String> = stored.iter().map(|p| p.object_key.clone()).collect();
     state.photos.delete_all(&keys).await;
@@ -108,20 +116,7 @@ pub async fn reply_with_photos(
     now: i64,
 ) -> Result<(), ReplyError> {
     crate::server::jobs::check_customer_reply(&state.db, access, body).await.map_err(ReplyError::Job)?;
-    let mut stored = Vec::new();
-    for photo in photos {
-        match state.photos.put(photo.kind, photo.content.clone()).await {
-            Ok(object_key) => stored.push(NewPhoto {
-                object_key,
-                content_type: photo.kind.mime().to_owned(),
-                size_bytes: photo.content.len() as i64,
-            }),
-            Err(e) => {
-                remove(state, &stored).await;
-                return Err(ReplyError::Store(e));
-            }
-        }
-    }
+    let stored = store_all(state, photos).await.map_err(ReplyError::Store)?;
     let result =
         crate::server::jobs::customer_reply(&state.db, &state.bus, &state.config, customer, access, body, &stored, now)
             .await;
