@@ -222,7 +222,8 @@ pub struct JobStateRow {
 }
 
 /// Saves the job's state if nobody changed it since `expected_version`; false when someone did.
-/// `first_response`: this change answers the customer, which starts no clock twice.
+/// `first_response`: this change answers the customer, which starts no clock twice. The first completion
+/// and every move into `needs_revisit` are kept on the row for the KPIs (time to resolution, first-time fix).
 pub async fn save_state(
     conn: &mut Conn,
     id: i64,
@@ -234,7 +235,9 @@ pub async fn save_state(
     let done = sqlx::query(
         "UPDATE service_requests SET status = $1, technician_id = $2, confirmed_day = $3, confirmed_part = $4, \
          eta_at = $5, version = version + 1, updated_at = $6, \
-         first_response_at = CASE WHEN $7 = 1 THEN COALESCE(first_response_at, $6) ELSE first_response_at END \
+         first_response_at = CASE WHEN $7 = 1 THEN COALESCE(first_response_at, $6) ELSE first_response_at END, \
+         completed_at = CASE WHEN $1 = 'completed' THEN COALESCE(completed_at, $6) ELSE completed_at END, \
+         revisits = revisits + CASE WHEN $1 = 'needs_revisit' AND status <> 'needs_revisit' THEN 1 ELSE 0 END \
          WHERE id = $8 AND version = $9",
     )
     .bind(&state.status)
