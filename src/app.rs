@@ -7,15 +7,18 @@ use leptos_router::{path, SsrMode};
 use crate::i18n::*;
 use crate::ui::layouts::{Footer, Header};
 use crate::ui::pages::admin_categories::AdminCategoriesPage;
+use crate::ui::pages::admin_surveys::AdminSurveysPage;
 use crate::ui::pages::editor::EditorPage;
 use crate::ui::pages::editor_article::{EditorArticlePage, EditorNewPage};
 use crate::ui::pages::error::ErrorPage;
+use crate::ui::pages::feedback::FeedbackPage;
 use crate::ui::pages::help::{HelpCategoryPage, HelpPage};
 use crate::ui::pages::help_article::HelpArticlePage;
 use crate::ui::pages::help_search::HelpSearchPage;
 use crate::ui::pages::my_requests::MyRequestsPage;
 use crate::ui::pages::request_new::RequestNewPage;
 use crate::ui::pages::staff_job::StaffJobPage;
+use crate::ui::pages::testimonials::TestimonialsPage;
 use crate::ui::pages::track::{MyRequestPage, TrackPage};
 use crate::ui::pages::{
     account::AccountPage, admin_users::AdminUsersPage, home::HomePage, magic::MagicLinkPage, not_found::NotFoundPage,
@@ -75,8 +78,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/my/requests") view=MyRequestsPage ssr=SsrMode::Async />
                     <Route path=path!("/my/requests/:id") view=MyRequestPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/categories") view=AdminCategoriesPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/surveys") view=AdminSurveysPage ssr=SsrMode::Async />
                     <Route path=path!("/editor") view=EditorPage ssr=SsrMode::Async />
                     <Route path=path!("/editor/new") view=EditorNewPage ssr=SsrMode::Async />
+                    <Route path=path!("/editor/testimonials") view=TestimonialsPage ssr=SsrMode::Async />
+                    <Route path=path!("/feedback/:token") view=FeedbackPage ssr=SsrMode::Async />
                     <Route path=path!("/editor/articles/:id") view=EditorArticlePage ssr=SsrMode::Async />
                     <Route path=path!("/help") view=HelpPage ssr=SsrMode::Async />
                     <Route path=path!("/help/search") view=HelpSearchPage ssr=SsrMode::Async />

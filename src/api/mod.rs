@@ -5,6 +5,7 @@ pub mod admin;
 pub mod auth;
 pub mod categories;
 pub mod editor;
+pub mod feedback;
 pub mod help;
 pub mod jobs;
 pub mod requests;

@@ -109,6 +109,8 @@ pub struct TrackedRequest {
     pub photos: Vec<PhotoRef>,
     /// The newest live-event id when this was read: the page follows the job's stream from there.
     pub live_since: i64,
+    /// The satisfaction survey, once the job is completed: the page offers the 1-5 scale.
+    pub rating: Option<crate::domain::feedback::SurveyView>,
 }
 
 /// How the customer's page names its request: the private tracking token, or (signed in) the request id.
@@ -139,7 +141,7 @@ impl JobKey {
 
 /// Resolves a key to the service's access: a token stands alone; an id needs the signed-in owner.
 #[cfg(feature = "ssr")]
-fn access<'a>(
+pub(crate) fn access<'a>(
     key: &'a Option<JobKey>,
     user: Option<&crate::domain::CurrentUser>,
 ) -> Result<crate::server::requests::Access<'a>, AppError> {
@@ -168,12 +170,18 @@ pub async fn track_request(key: JobKey) -> Result<TrackedRequest, AppError> {
     use super::guard::{auth, db_error, fail, state};
     use crate::server::{now_ms, requests::track};
 
+    use crate::server::feedback::{view, SurveyKey};
+
     let user = auth().user;
     let key = Some(key);
-    let tracked = track(&state().db, access(&key, user.as_ref())?, now_ms()).await.map_err(db_error)?;
+    let access = access(&key, user.as_ref())?;
+    let (state, now) = (state(), now_ms());
+    let db = &state.db;
+    let tracked = track(db, access, now).await.map_err(db_error)?;
     let Some(t) = tracked else {
         return Err(fail(AppError::NotFound));
     };
+    let rating = view(db, SurveyKey::Job(access), now).await.map_err(db_error)?;
     let status = JobStatus::parse(&t.request.status).unwrap_or(JobStatus::Received);
     Ok(TrackedRequest {
         reference: t.request.reference.unwrap_or_default(),
@@ -189,6 +197,7 @@ pub async fn track_request(key: JobKey) -> Result<TrackedRequest, AppError> {
         eta: t.request.eta_at.filter(|_| status == JobStatus::EnRoute || status == JobStatus::Scheduled),
         can_change: status.customer_may_cancel(),
         live_since: t.live_since,
+        rating,
         photos: t.photos.iter().map(|p| PhotoRef { id: p.id, url: photo_url(p.id, key.as_ref()) }).collect(),
         timeline: t
             .events

@@ -57,6 +57,8 @@ pub enum FieldError {
     TooManyPhotos {
         max: usize,
     },
+    /// Only a positive rating with a comment can be quoted as a testimonial.
+    QuoteNotPositive,
 }
 
 /// Field errors of one submitted form, in the order of the form's fields, with the (non-secret) values the

@@ -13,8 +13,11 @@ use crate::domain::schedule::{parse_eta, parse_window, parse_windows, EventDetai
 use crate::domain::{CurrentUser, FieldError, FieldErrors};
 use crate::server::config::Config;
 use crate::server::db::photos::{self, NewPhoto};
+use crate::server::db::Conn;
 use crate::server::db::{requests, users, Db};
+use crate::server::events::bus::Pending;
 use crate::server::events::EventBus;
+use crate::server::feedback;
 use crate::server::notify::{notify, Notice};
 use crate::server::requests::{open, windows_of, Access};
 
@@ -145,6 +148,10 @@ pub enum Actor<'a> {
         user: Option<&'a CurrentUser>,
         access: Access<'a>,
     },
+    /// The customer answering a survey about the job (its link was checked by the caller).
+    Survey {
+        request_id: i64,
+    },
 }
 
 /// What a change sees besides the state: the job as stored and the customer's current windows.
@@ -171,37 +178,55 @@ async fn update(
     now: i64,
 ) -> Result<(), JobError> {
     let mut tx = db.begin().await?;
+    let pending = update_in(&mut tx, bus, config, actor, change, now).await?;
+    tx.commit().await?;
+    for p in pending {
+        bus.announce(p);
+    }
+    Ok(())
+}
+
+/// [`update`] inside the caller's transaction; the caller announces the returned events after its commit.
+async fn update_in(
+    tx: &mut Conn,
+    bus: &EventBus,
+    config: &Config,
+    actor: Actor<'_>,
+    change: impl FnOnce(&Job, &mut JobState) -> Result<Vec<Entry>, JobError>,
+    now: i64,
+) -> Result<Vec<Pending>, JobError> {
     let row = match actor {
-        Actor::Staff { request_id, .. } => requests::by_id(&mut tx, request_id).await?,
-        Actor::Customer { access, .. } => open(&mut tx, access).await?,
+        Actor::Staff { request_id, .. } | Actor::Survey { request_id } => requests::by_id(&mut *tx, request_id).await?,
+        Actor::Customer { access, .. } => open(&mut *tx, access).await?,
     };
     let row = row.ok_or(JobError::NotFound)?;
     if let Actor::Staff { expected_version: Some(expected_version), .. } = actor {
         if row.version != expected_version {
-            let last = requests::all_events(&mut tx, row.id).await?.pop();
+            let last = requests::all_events(&mut *tx, row.id).await?.pop();
             return Err(JobError::Conflict {
                 by: last.as_ref().and_then(|e| e.actor.clone()),
                 at: last.map(|e| e.created_at).unwrap_or(row.created_at),
             });
         }
     }
-    let job = Job { windows: windows_of(&requests::current_windows(&mut tx, row.id).await?), row };
+    let job = Job { windows: windows_of(&requests::current_windows(&mut *tx, row.id).await?), row };
     let before = JobState::of(&job.row);
     let mut state = before.clone();
     let entries = change(&job, &mut state)?;
     let (actor_id, by_staff) = match actor {
         Actor::Staff { user, .. } => (Some(user.id), true),
         Actor::Customer { user, .. } => (user.map(|u| u.id), false),
+        Actor::Survey { .. } => (None, false),
     };
     let answers = by_staff && entries.iter().any(|e| e.public);
     // New preferred windows change what staff choose from: like a state change, they move the version on,
     // so a confirmation based on the old list is refused.
     if state != before || entries.iter().any(|e| e.proposes_windows) {
-        if !requests::save_state(&mut tx, job.row.id, &state.row(), job.row.version, answers, now).await? {
+        if !requests::save_state(&mut *tx, job.row.id, &state.row(), job.row.version, answers, now).await? {
             return Err(JobError::Conflict { by: None, at: now });
         }
     } else if answers {
-        requests::mark_first_response(&mut tx, job.row.id, now).await?;
+        requests::mark_first_response(&mut *tx, job.row.id, now).await?;
     }
     let reference = job.row.reference.clone().unwrap_or_default();
     let payload = LivePayload { reference: &reference, status: state.status.as_str() };
@@ -209,12 +234,16 @@ async fn update(
     for entry in &entries {
         if entry.proposes_windows {
             let windows: Vec<_> = entry.detail.windows.iter().map(|w| (w.day_str(), w.part.as_str())).collect();
-            requests::propose_windows(&mut tx, job.row.id, &windows, now).await?;
+            requests::propose_windows(&mut *tx, job.row.id, &windows, now).await?;
         }
-        // The customer hears of the team's public steps by mail, written in this same transaction.
+        // The customer hears of the team's public steps by mail, written in this same transaction; the
+        // completion mail asks how it went.
         if by_staff && entry.public {
-            if let Some(notice) = notice_of(entry) {
-                notify(&mut tx, config, &job.row, &notice, now).await?;
+            if entry.kind == "status" && entry.status == Some(JobStatus::Completed) {
+                let surveys = feedback::open_on_completion(&mut *tx, config, &job.row, now).await?;
+                notify(&mut *tx, config, &job.row, &Notice::Completed(surveys), now).await?;
+            } else if let Some(notice) = notice_of(entry) {
+                notify(&mut *tx, config, &job.row, &notice, now).await?;
             }
         }
         let detail = entry.detail.to_stored();
@@ -227,21 +256,17 @@ async fn update(
             actor_id,
             detail: detail.as_deref(),
         };
-        let event_id = requests::add_event(&mut tx, &new, now).await?;
+        let event_id = requests::add_event(&mut *tx, &new, now).await?;
         for photo in &entry.photos {
-            photos::insert(&mut tx, job.row.id, Some(event_id), photo, actor_id, now).await?;
+            photos::insert(&mut *tx, job.row.id, Some(event_id), photo, actor_id, now).await?;
         }
         let kind = format!("job.{}", entry.kind);
         if entry.public {
-            pending.push(bus.append(&mut tx, &job_topic(job.row.id), &kind, &payload, now).await?);
+            pending.push(bus.append(&mut *tx, &job_topic(job.row.id), &kind, &payload, now).await?);
         }
-        pending.push(bus.append(&mut tx, "staff", &kind, &payload, now).await?);
+        pending.push(bus.append(&mut *tx, "staff", &kind, &payload, now).await?);
     }
-    tx.commit().await?;
-    for p in pending {
-        bus.announce(p);
-    }
-    Ok(())
+    Ok(pending)
 }
 
 /// What the customer is mailed about a team entry, if anything.
@@ -492,6 +517,28 @@ pub async fn customer_cancel(
         Ok(vec![entry])
     };
     update(db, bus, config, Actor::Customer { user, access }, change, now).await
+}
+
+/// The customer answered "no" to "did the fix hold?": a completed job goes back to `needs_revisit` (it then
+/// counts against first-time fix), with a timeline entry the team sees live. Inside the caller's transaction
+/// (the one recording the answer); a job that is no longer completed is left as it is.
+pub async fn fix_did_not_hold(
+    tx: &mut Conn,
+    bus: &EventBus,
+    config: &Config,
+    request_id: i64,
+    now: i64,
+) -> Result<Vec<Pending>, JobError> {
+    let change = |_: &Job, state: &mut JobState| {
+        if state.status != JobStatus::Completed {
+            return Ok(Vec::new());
+        }
+        state.move_to(JobStatus::NeedsRevisit)?;
+        let mut entry = Entry::public("fix_not_held");
+        entry.status = Some(JobStatus::NeedsRevisit);
+        Ok(vec![entry])
+    };
+    update_in(tx, bus, config, Actor::Survey { request_id }, change, now).await
 }
 
 /// The customer proposes new windows (a reschedule request) until the technician is on site; the team then

@@ -8,6 +8,7 @@ pub mod db;
 pub mod demo;
 pub mod demo_kb;
 pub mod events;
+pub mod feedback;
 pub mod http;
 pub mod jobs;
 pub mod kb;

@@ -9,13 +9,21 @@ use crate::i18n::{td_string, Locale};
 use crate::server::auth::tokens::{hash_token, random_token};
 use crate::server::config::Config;
 use crate::server::db::{outbox, requests, Conn, DbResult};
+use crate::server::feedback::SurveyLinks;
+use crate::ui::pages::feedback::csat_label;
 
 /// What happened, as far as the customer is told by mail.
 pub enum Notice<'a> {
     Confirmed(Window),
     Status(JobStatus, Option<i64>),
-    Delay { eta: i64, reason: &'a str },
+    Delay {
+        eta: i64,
+        reason: &'a str,
+    },
     Reply(&'a str),
+    /// The job is done: the mail asks how it went (one link per satisfaction score, and the NPS question
+    /// when it is this customer's turn).
+    Completed(SurveyLinks),
 }
 
 fn part_name(locale: Locale, part: PartOfDay) -> &'static str {
@@ -52,6 +60,7 @@ fn compose(locale: Locale, notice: &Notice<'_>) -> Option<(&'static str, String)
         Notice::Status(JobStatus::Completed, _) => {
             (td_string!(locale, notify.completed_subject), td_string!(locale, notify.completed).to_owned())
         }
+        Notice::Completed(links) => (td_string!(locale, notify.completed_subject), completed_text(locale, links)),
         Notice::Status(JobStatus::Cancelled, _) => {
             (td_string!(locale, notify.cancelled_subject), td_string!(locale, notify.cancelled).to_owned())
         }
@@ -72,6 +81,19 @@ fn compose(locale: Locale, notice: &Notice<'_>) -> Option<(&'static str, String)
             (td_string!(locale, notify.reply_subject), format!("{}\n\n{body}", td_string!(locale, notify.reply)))
         }
     })
+}
+
+/// The completion text with the one-click satisfaction scale (each link opens the survey with that score
+/// chosen; only the page's form records it) and the NPS question.
+fn completed_text(locale: Locale, links: &SurveyLinks) -> String {
+    let mut text = format!("{}\n\n{}\n", td_string!(locale, notify.completed), td_string!(locale, notify.rate_prompt));
+    for score in (1..=5).rev() {
+        text.push_str(&format!("{score} – {}: {}?score={score}\n", csat_label(locale, score), links.csat));
+    }
+    if let Some(nps) = &links.nps {
+        text.push_str(&format!("\n{}\n{nps}\n", td_string!(locale, notify.nps_prompt)));
+    }
+    text
 }
 
 /// Writes the customer's mail about `notice` for `request` into the outbox (with a new tracking link), in

@@ -33,11 +33,14 @@ pub struct RequestRow {
     pub first_response_at: Option<i64>,
     /// The language the request was filed in (its notifications use it).
     pub locale: Option<String>,
+    /// When the job was first completed, and how often it went back to `needs_revisit`.
+    pub completed_at: Option<i64>,
+    pub revisits: i64,
 }
 
 const REQUEST_COLUMNS: &str = "id, reference, customer_id, name, email, phone, address, category_id, summary, \
                                description, status, version, created_at, technician_id, confirmed_day, \
-                               confirmed_part, eta_at, first_response_at, locale";
+                               confirmed_part, eta_at, first_response_at, locale, completed_at, revisits";
 
 /// `REQUEST_COLUMNS` qualified with a table alias, for joins.
 fn request_columns(alias: &str) -> String {

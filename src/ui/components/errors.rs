@@ -50,6 +50,7 @@ pub fn field_error_text(i18n: I18nContext<Locale>, field: &str, error: &FieldErr
             let max_mb = *max_mb;
             return t!(i18n, photos.too_large, max_mb = move || max_mb).into_any();
         }
+        FieldError::QuoteNotPositive => t_string!(i18n, feedback.quote_not_positive),
         FieldError::TooManyPhotos { max } => {
             let max = *max;
             return t!(i18n, photos.too_many, max = move || max).into_any();

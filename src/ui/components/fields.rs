@@ -177,7 +177,7 @@ pub fn SelectField(
 
 /// The message beside a field (its id is what the input's `aria-describedby` points at).
 #[component]
-fn FieldMessage(id: String, name: &'static str, error: Signal<Option<FieldError>>) -> impl IntoView {
+pub fn FieldMessage(id: String, name: &'static str, error: Signal<Option<FieldError>>) -> impl IntoView {
     let i18n = use_i18n();
     move || {
         error.get().map(|e| {

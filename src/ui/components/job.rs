@@ -54,6 +54,8 @@ pub fn TimelineText(
         "customer_reply" if for_staff => Some(view! { <span>{t!(i18n, timeline.customer_wrote)}</span> }.into_any()),
         "customer_reply" => Some(view! { <span>{t!(i18n, timeline.you_wrote)}</span> }.into_any()),
         "customer_cancel" => Some(view! { <span>{t!(i18n, timeline.customer_cancelled)}</span> }.into_any()),
+        "fix_not_held" if for_staff => Some(view! { <span>{t!(i18n, timeline.fix_not_held_staff)}</span> }.into_any()),
+        "fix_not_held" => Some(view! { <span>{t!(i18n, timeline.fix_not_held)}</span> }.into_any()),
         "reschedule" => {
             let windows = detail.windows.clone();
             Some(

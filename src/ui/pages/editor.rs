@@ -66,6 +66,8 @@ fn ArticleList(is_admin: bool) -> impl IntoView {
         <p>{t!(i18n, editor.intro)}</p>
         <p>
             <a class="button" href="/editor/new">{t!(i18n, editor.new_article)}</a>
+            " "
+            <a href="/editor/testimonials">{t!(i18n, editor.testimonials_link)}</a>
         </p>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {

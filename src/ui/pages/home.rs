@@ -17,6 +17,7 @@ pub fn HomePage() -> impl IntoView {
                 <a class="button" href="/requests/new">{t!(i18n, home.request_cta)}</a>
             </p>
             <Greeting />
+            <Testimonials />
         </Page>
     }
 }
@@ -42,6 +43,45 @@ fn Greeting() -> impl IntoView {
                             .into_any()
                     }
                 }
+            })}
+        </Suspense>
+    }
+}
+
+/// What customers said, once an editor approved it.
+#[component]
+fn Testimonials() -> impl IntoView {
+    let i18n = use_i18n();
+    let quotes = Resource::new(|| (), |_| crate::api::feedback::testimonials());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                quotes
+                    .await
+                    .ok()
+                    .filter(|q| !q.is_empty())
+                    .map(|quotes| {
+                        view! {
+                            <section aria-labelledby="testimonials-heading">
+                                <h2 id="testimonials-heading">{t!(i18n, home.testimonials)}</h2>
+                                <ul class="plain testimonials">
+                                    {quotes
+                                        .into_iter()
+                                        .map(|q| {
+                                            view! {
+                                                <li>
+                                                    <blockquote>
+                                                        <p>{q.quote}</p>
+                                                        <footer>{format!("{}, {}", q.first_name, q.town)}</footer>
+                                                    </blockquote>
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </ul>
+                            </section>
+                        }
+                    })
             })}
         </Suspense>
     }

@@ -1,10 +1,12 @@
 //! One module per page.
 pub mod account;
 pub mod admin_categories;
+pub mod admin_surveys;
 pub mod admin_users;
 pub mod editor;
 pub mod editor_article;
 pub mod error;
+pub mod feedback;
 pub mod forbidden;
 pub mod help;
 pub mod help_article;
@@ -17,4 +19,5 @@ pub mod request_new;
 pub mod sign_in;
 pub mod staff;
 pub mod staff_job;
+pub mod testimonials;
 pub mod track;

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use crate::api::feedback::RateJob;
 use crate::api::requests::{track_request, CustomerCancel, CustomerReply, CustomerReschedule, JobKey, TrackedRequest};
 use crate::app::Page;
 use crate::domain::request::{MESSAGE_MAX, REASON_MAX};
@@ -46,9 +47,10 @@ fn CustomerJob(key: JobKey, is_new: bool) -> impl IntoView {
     let reply = Upload::new::<CustomerReply>();
     let cancel = ServerAction::<CustomerCancel>::new();
     let reschedule = ServerAction::<CustomerReschedule>::new();
+    let rate = ServerAction::<RateJob>::new();
     let resource_key = key.clone();
     let tracked = Resource::new(
-        move || (reply.done.get(), cancel.version().get(), reschedule.version().get()),
+        move || (reply.done.get(), cancel.version().get(), reschedule.version().get(), rate.version().get()),
         move |_| track_request(resource_key.clone()),
     );
     // Started once the first view is known, from the log position it was read at.
@@ -87,7 +89,7 @@ fn CustomerJob(key: JobKey, is_new: bool) -> impl IntoView {
             cancel_draft.set(String::new());
         }
     });
-    let actions = CustomerActions { key, reply, cancel, reschedule, reply_draft, cancel_draft };
+    let actions = CustomerActions { key, reply, cancel, reschedule, rate, reply_draft, cancel_draft };
     view! {
         <Title text=move || t_string!(i18n, track.title).to_string() />
         <Transition fallback=|| ()>
@@ -119,6 +121,7 @@ struct CustomerActions {
     reply: Upload,
     cancel: ServerAction<CustomerCancel>,
     reschedule: ServerAction<CustomerReschedule>,
+    rate: ServerAction<RateJob>,
     reply_draft: RwSignal<String>,
     cancel_draft: RwSignal<String>,
 }
@@ -200,6 +203,10 @@ fn Tracked(request: TrackedRequest, is_new: bool, actions: CustomerActions) -> i
                     .collect_view()}
             </ol>
         </section>
+        {request.rating.clone().map(|rating| {
+            let key_fields = key_fields(&actions.key).into_any();
+            view! { <crate::ui::pages::feedback::RatingForm rating key_fields action=actions.rate /> }
+        })}
         <ReplyForm actions=actions.clone() />
         {can_change.then(|| view! { <RescheduleForm actions=actions.clone() /> <CancelForm actions=actions.clone() /> })}
     }
