@@ -2,6 +2,7 @@
 pub mod category;
 pub mod email;
 pub mod error;
+pub mod insights;
 pub mod job;
 pub mod kb;
 pub mod password;
