@@ -6,6 +6,7 @@ pub mod auth;
 pub mod categories;
 pub mod editor;
 pub mod help;
+pub mod insights;
 pub mod jobs;
 pub mod requests;
 pub mod staff;

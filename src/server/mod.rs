@@ -9,6 +9,7 @@ pub mod demo;
 pub mod demo_kb;
 pub mod events;
 pub mod http;
+pub mod insights;
 pub mod jobs;
 pub mod kb;
 pub mod kb_editor;

@@ -2,6 +2,7 @@
 //! sqlx's `Any` driver; placeholders are `$n` (both backends accept them), timestamps are epoch milliseconds,
 //! flags and ids are BIGINT, so the values decode the same on both.
 pub mod events;
+pub mod insights;
 pub mod kb;
 pub mod magic_links;
 pub mod outbox;
