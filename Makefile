@@ -48,6 +48,7 @@ test-e2e:
 bench:
 	PORTAL_PG_FSYNC=on bash scripts/with-postgres.sh cargo bench --features ssr --bench submissions
 	cargo bench --features ssr --bench fanout
+	bash scripts/with-postgres.sh cargo bench --features ssr --bench insights
 
 clean:
 	rm -rf target data

@@ -15,6 +15,7 @@ use crate::ui::pages::feedback::FeedbackPage;
 use crate::ui::pages::help::{HelpCategoryPage, HelpPage};
 use crate::ui::pages::help_article::HelpArticlePage;
 use crate::ui::pages::help_search::HelpSearchPage;
+use crate::ui::pages::insights::InsightsPage;
 use crate::ui::pages::my_requests::MyRequestsPage;
 use crate::ui::pages::request_new::RequestNewPage;
 use crate::ui::pages::staff_job::StaffJobPage;
@@ -72,6 +73,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/staff") view=StaffPage ssr=SsrMode::Async />
                     <Route path=path!("/staff/jobs/:id") view=StaffJobPage ssr=SsrMode::Async />
+                    <Route path=path!("/staff/insights") view=InsightsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async />
                     <Route path=path!("/requests/new") view=RequestNewPage ssr=SsrMode::Async />
                     <Route path=path!("/track/:token") view=TrackPage ssr=SsrMode::Async />

@@ -7,6 +7,7 @@ pub mod categories;
 pub mod editor;
 pub mod feedback;
 pub mod help;
+pub mod insights;
 pub mod jobs;
 pub mod requests;
 pub mod staff;

@@ -3,6 +3,7 @@ pub mod category;
 pub mod email;
 pub mod error;
 pub mod feedback;
+pub mod insights;
 pub mod job;
 pub mod kb;
 pub mod password;

@@ -31,6 +31,9 @@ pub fn router(state: AppState) -> Router {
     // compressed anyway) and stay outside that layer: its response body would hold a ~6 KB encoder state for
     // as long as each stream is open.
     let compressed = Router::new()
+        // The dashboard's CSV exports (staff only).
+        .route("/staff/insights/jobs.csv", get(super::insights::jobs_handler))
+        .route("/staff/insights/feedback.csv", get(super::insights::feedback_handler))
         .leptos_routes_with_context(&state, routes, || {}, move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         // A renamed help article's old address answers 301 to the new one.

@@ -10,6 +10,7 @@ pub mod demo_kb;
 pub mod events;
 pub mod feedback;
 pub mod http;
+pub mod insights;
 pub mod jobs;
 pub mod kb;
 pub mod kb_editor;

@@ -3,6 +3,7 @@
 //! flags and ids are BIGINT, so the values decode the same on both.
 pub mod events;
 pub mod feedback;
+pub mod insights;
 pub mod kb;
 pub mod magic_links;
 pub mod outbox;

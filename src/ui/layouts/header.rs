@@ -69,6 +69,9 @@ fn SignedInLinks(user: CurrentUser) -> impl IntoView {
                     <li>
                         <a href="/staff">{t!(i18n, nav.staff)}</a>
                     </li>
+                    <li>
+                        <a href="/staff/insights">{t!(i18n, insights.nav)}</a>
+                    </li>
                 }
             })}
         {user

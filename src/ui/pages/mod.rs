@@ -12,6 +12,7 @@ pub mod help;
 pub mod help_article;
 pub mod help_search;
 pub mod home;
+pub mod insights;
 pub mod magic;
 pub mod my_requests;
 pub mod not_found;
