@@ -7,6 +7,7 @@ pub mod categories;
 pub mod editor;
 pub mod help;
 pub mod jobs;
+pub mod outbox;
 pub mod requests;
 pub mod staff;
 

@@ -12,6 +12,7 @@ pub mod http;
 pub mod jobs;
 pub mod kb;
 pub mod kb_editor;
+pub mod mail;
 pub mod markdown;
 pub mod notify;
 pub mod photos;

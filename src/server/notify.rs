@@ -8,7 +8,8 @@ use crate::domain::time::format_utc;
 use crate::i18n::{td_string, Locale};
 use crate::server::auth::tokens::{hash_token, random_token};
 use crate::server::config::Config;
-use crate::server::db::{outbox, requests, Conn, DbResult};
+use crate::server::db::{requests, Conn, DbResult};
+use crate::server::mail::{self, templates::render, templates::Template};
 
 /// What happened, as far as the customer is told by mail.
 pub enum Notice<'a> {
@@ -91,15 +92,8 @@ pub async fn notify(
     requests::add_token(conn, &hash_token(&token), request.id, now).await?;
     let reference = request.reference.clone().unwrap_or_default();
     let link = config.link(&format!("/track/{token}"));
-    let body = format!(
-        "{} {}\n\n{lead}\n\n{}: {reference}\n{}\n{link}\n",
-        td_string!(locale, notify.greeting),
-        request.name,
-        td_string!(locale, mail.reference),
-        td_string!(locale, mail.tracking_link),
-    );
-    let subject = format!("{subject} {reference}");
-    let mail = outbox::NewMail { kind: "job_update", recipient: &request.email, subject: &subject, body_text: &body };
-    outbox::insert(conn, &mail, now).await?;
+    let template =
+        Template::JobUpdate { name: &request.name, reference: &reference, subject, lead: &lead, link: &link };
+    mail::queue(conn, "job_update", &request.email, &render(locale, &template), now).await?;
     Ok(true)
 }
