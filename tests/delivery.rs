@@ -188,6 +188,37 @@ async fn a_worker_that_dies_after_sending_leaves_the_mail_to_be_resent_with_the_
     assert_eq!(attempts(&db, id).await.len(), 1, "sent once as far as the outbox knows");
 }
 
+async fn a_templated_mail_goes_out_as_plain_text_and_html_alternatives(db: Db) {
+    use portal::server::mail::templates::{render, Template};
+    let server = SmtpServer::start().await;
+    let worker = smtp_worker(&db, &server);
+    let template = Template::RequestReceived {
+        name: "Hana Kowalska",
+        reference: "SR-2026-000077",
+        summary: "Boiler E119",
+        link: "http://portal.test/track/hana",
+    };
+    let rendered = render(portal::i18n::Locale::pl, &template);
+    let id = {
+        let mut tx = db.begin().await.unwrap();
+        let id = portal::server::mail::queue(&mut tx, "request_received", "hana@example.com", &rendered, NOW).await;
+        tx.commit().await.unwrap();
+        id.unwrap()
+    };
+    assert_eq!(row(&db, id).await.body_html.as_deref(), Some(rendered.html.as_str()));
+    assert_eq!(worker.run_once(|| NOW).await.unwrap(), 1);
+    let received = server.received();
+    assert_eq!(received.len(), 1);
+    let content_type = received[0].header("Content-Type").unwrap();
+    assert!(content_type.starts_with("multipart/alternative"), "{content_type}");
+    let data = &received[0].data;
+    assert!(data.contains("Content-Type: text/plain; charset=utf-8"), "{data}");
+    assert!(data.contains("Content-Type: text/html; charset=utf-8"), "{data}");
+    // The Polish subject travels as an RFC 2047 encoded word.
+    assert!(received[0].header("Subject").unwrap().starts_with("=?utf-8?"), "{:?}", received[0].header("Subject"));
+    assert_eq!(row(&db, id).await.status, "sent");
+}
+
 async fn without_smtp_mails_land_in_the_development_mailbox(db: Db) {
     let worker = worker_with(&db, &MailConfig::default(), Policy::default());
     let id = queue(&db, "fay@example.com", "We received your request SR-9", NOW).await;
@@ -206,6 +237,7 @@ on_both_backends!(
     a_permanent_failure_is_recorded_at_once,
     a_rejected_message_body_is_a_permanent_failure_too,
     a_worker_that_dies_after_sending_leaves_the_mail_to_be_resent_with_the_same_message_id,
+    a_templated_mail_goes_out_as_plain_text_and_html_alternatives,
     without_smtp_mails_land_in_the_development_mailbox,
 );
 
