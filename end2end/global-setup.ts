@@ -60,6 +60,8 @@ export default async function globalSetup(config: FullConfig): Promise<void> {
     LEPTOS_SITE_ROOT: siteRoot,
     PORTAL_BASE_URL: baseURL,
     PORTAL_DEMO: '1',
+    // No SMTP server: mails go to the development mailbox (/admin/outbox), which the mailbox spec reads.
+    PORTAL_SMTP_URL: '',
     RUST_LOG: 'info',
     // Every request comes from 127.0.0.1 and the suite signs the same staff accounts in repeatedly (in
     // both projects); the production limits (60 per IP, 5 per email per 15 minutes) would refuse that.

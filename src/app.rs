@@ -7,6 +7,7 @@ use leptos_router::{path, SsrMode};
 use crate::i18n::*;
 use crate::ui::layouts::{Footer, Header};
 use crate::ui::pages::admin_categories::AdminCategoriesPage;
+use crate::ui::pages::admin_outbox::{AdminOutboxMailPage, AdminOutboxPage};
 use crate::ui::pages::admin_surveys::AdminSurveysPage;
 use crate::ui::pages::editor::EditorPage;
 use crate::ui::pages::editor_article::{EditorArticlePage, EditorNewPage};
@@ -81,6 +82,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/my/requests/:id") view=MyRequestPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/categories") view=AdminCategoriesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/surveys") view=AdminSurveysPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/outbox") view=AdminOutboxPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/outbox/:id") view=AdminOutboxMailPage ssr=SsrMode::Async />
                     <Route path=path!("/editor") view=EditorPage ssr=SsrMode::Async />
                     <Route path=path!("/editor/new") view=EditorNewPage ssr=SsrMode::Async />
                     <Route path=path!("/editor/testimonials") view=TestimonialsPage ssr=SsrMode::Async />

@@ -9,6 +9,7 @@ pub mod feedback;
 pub mod help;
 pub mod insights;
 pub mod jobs;
+pub mod outbox;
 pub mod requests;
 pub mod staff;
 

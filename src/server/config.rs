@@ -13,7 +13,7 @@ pub struct Config {
     pub base_url: Url,
     pub data_dir: PathBuf,
     pub site_addr: SocketAddr,
-    /// Demo mode prints magic links to the console (there is no mail delivery yet).
+    /// Demo mode prints magic links to the console as well as mailing them.
     pub demo: bool,
     pub session_idle: Duration,
     pub session_absolute: Duration,
@@ -24,6 +24,8 @@ pub struct Config {
     pub rate_limit_window: Duration,
     /// Where photo files are kept (`PORTAL_PHOTO_STORE`).
     pub photo_store: PhotoStoreLocation,
+    /// How mail leaves the outbox: SMTP, or the development mailbox.
+    pub mail: super::mail::MailConfig,
 }
 
 /// Where photo files are kept. Several instances must share one store, which a local directory only allows
@@ -97,7 +99,6 @@ impl Config {
         let demo = matches!(var("PORTAL_DEMO").as_deref(), Some("1" | "true" | "yes"));
         Ok(Self {
             database_url,
-            base_url,
             data_dir,
             site_addr,
             demo,
@@ -107,6 +108,8 @@ impl Config {
             rate_limit_per_email: parse_var("PORTAL_RATE_LIMIT_PER_EMAIL", 5)?,
             rate_limit_window: Duration::from_secs(60 * parse_var("PORTAL_RATE_LIMIT_WINDOW_MINUTES", 15u64)?),
             photo_store: PhotoStoreLocation::parse(var("PORTAL_PHOTO_STORE").as_deref())?,
+            mail: super::mail::MailConfig::parse(var("PORTAL_SMTP_URL"), var("PORTAL_MAIL_FROM"), &base_url)?,
+            base_url,
         })
     }
 

@@ -9,9 +9,10 @@ use crate::i18n::{td_string, Locale};
 use crate::server::auth::tokens::{hash_token, random_token};
 use crate::server::config::Config;
 use crate::server::db::feedback::{self as db, NewTestimonial};
-use crate::server::db::{outbox, requests, settings, Conn, Db, DbResult};
+use crate::server::db::{requests, settings, Conn, Db, DbResult};
 use crate::server::events::EventBus;
 use crate::server::jobs::{self, JobError};
+use crate::server::mail::{self, templates::render, templates::Template};
 use crate::server::requests::{open, Access};
 
 const FIX_HELD_DAYS: &str = "feedback.fix_held_days";
@@ -96,32 +97,38 @@ pub async fn send_followup(
     }
     let locale: Locale = request.locale.as_deref().and_then(|l| l.parse().ok()).unwrap_or_default();
     let link = open_survey(conn, config, &request, kind, now).await?;
-    let (subject, lead) = match kind {
+    let yes_no = [
+        (td_string!(locale, feedback.yes).to_owned(), format!("{link}?score=1")),
+        (td_string!(locale, feedback.no).to_owned(), format!("{link}?score=0")),
+    ];
+    let answer = [(td_string!(locale, feedback.your_answer).to_owned(), link.clone())];
+    let (subject, lead, prompt, choices): (_, _, _, &[(String, String)]) = match kind {
         SurveyKind::FixHeld => (
             td_string!(locale, notify.fix_held_subject),
-            format!(
-                "{}\n{}: {link}?score=1\n{}: {link}?score=0",
-                td_string!(locale, notify.fix_held),
-                td_string!(locale, feedback.yes),
-                td_string!(locale, feedback.no)
-            ),
+            td_string!(locale, notify.fix_held),
+            td_string!(locale, feedback.fix_held_question),
+            &yes_no,
         ),
-        SurveyKind::Salience => {
-            (td_string!(locale, notify.salience_subject), format!("{}\n{link}", td_string!(locale, notify.salience)))
-        }
+        SurveyKind::Salience => (
+            td_string!(locale, notify.salience_subject),
+            td_string!(locale, notify.salience),
+            td_string!(locale, feedback.salience_question),
+            &answer,
+        ),
         SurveyKind::Csat | SurveyKind::Nps => return Ok(false),
     };
     let reference = request.reference.clone().unwrap_or_default();
-    let body = format!(
-        "{} {}\n\n{lead}\n\n{}: {reference}\n\n{}\n",
-        td_string!(locale, notify.greeting),
-        request.name,
-        td_string!(locale, mail.reference),
-        td_string!(locale, notify.survey_optional),
-    );
-    let subject = format!("{subject} {reference}");
-    let mail = outbox::NewMail { kind: kind.as_str(), recipient: &request.email, subject: &subject, body_text: &body };
-    outbox::insert(conn, &mail, now).await?;
+    let template = Template::Survey {
+        name: &request.name,
+        reference: &reference,
+        subject,
+        lead,
+        prompt,
+        choices,
+        more: None,
+        link: None,
+    };
+    mail::queue(conn, kind.as_str(), &request.email, &render(locale, &template), now).await?;
     Ok(true)
 }
 

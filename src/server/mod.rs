@@ -14,6 +14,7 @@ pub mod insights;
 pub mod jobs;
 pub mod kb;
 pub mod kb_editor;
+pub mod mail;
 pub mod markdown;
 pub mod notify;
 pub mod photos;

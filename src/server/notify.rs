@@ -8,8 +8,9 @@ use crate::domain::time::format_utc;
 use crate::i18n::{td_string, Locale};
 use crate::server::auth::tokens::{hash_token, random_token};
 use crate::server::config::Config;
-use crate::server::db::{outbox, requests, Conn, DbResult};
+use crate::server::db::{requests, Conn, DbResult};
 use crate::server::feedback::SurveyLinks;
+use crate::server::mail::{self, templates::render, templates::Template};
 use crate::ui::pages::feedback::csat_label;
 
 /// What happened, as far as the customer is told by mail.
@@ -57,10 +58,12 @@ fn compose(locale: Locale, notice: &Notice<'_>) -> Option<(&'static str, String)
                 None => td_string!(locale, notify.en_route_subject).to_owned(),
             },
         ),
+        Notice::Completed(_) => {
+            (td_string!(locale, notify.completed_subject), td_string!(locale, notify.completed).to_owned())
+        }
         Notice::Status(JobStatus::Completed, _) => {
             (td_string!(locale, notify.completed_subject), td_string!(locale, notify.completed).to_owned())
         }
-        Notice::Completed(links) => (td_string!(locale, notify.completed_subject), completed_text(locale, links)),
         Notice::Status(JobStatus::Cancelled, _) => {
             (td_string!(locale, notify.cancelled_subject), td_string!(locale, notify.cancelled).to_owned())
         }
@@ -83,19 +86,6 @@ fn compose(locale: Locale, notice: &Notice<'_>) -> Option<(&'static str, String)
     })
 }
 
-/// The completion text with the one-click satisfaction scale (each link opens the survey with that score
-/// chosen; only the page's form records it) and the NPS question.
-fn completed_text(locale: Locale, links: &SurveyLinks) -> String {
-    let mut text = format!("{}\n\n{}\n", td_string!(locale, notify.completed), td_string!(locale, notify.rate_prompt));
-    for score in (1..=5).rev() {
-        text.push_str(&format!("{score} – {}: {}?score={score}\n", csat_label(locale, score), links.csat));
-    }
-    if let Some(nps) = &links.nps {
-        text.push_str(&format!("\n{}\n{nps}\n", td_string!(locale, notify.nps_prompt)));
-    }
-    text
-}
-
 /// Writes the customer's mail about `notice` for `request` into the outbox (with a new tracking link), in
 /// the caller's transaction. Returns whether a mail was written.
 pub async fn notify(
@@ -113,15 +103,32 @@ pub async fn notify(
     requests::add_token(conn, &hash_token(&token), request.id, now).await?;
     let reference = request.reference.clone().unwrap_or_default();
     let link = config.link(&format!("/track/{token}"));
-    let body = format!(
-        "{} {}\n\n{lead}\n\n{}: {reference}\n{}\n{link}\n",
-        td_string!(locale, notify.greeting),
-        request.name,
-        td_string!(locale, mail.reference),
-        td_string!(locale, mail.tracking_link),
-    );
-    let subject = format!("{subject} {reference}");
-    let mail = outbox::NewMail { kind: "job_update", recipient: &request.email, subject: &subject, body_text: &body };
-    outbox::insert(conn, &mail, now).await?;
+    let rendered = match notice {
+        // Each score opens the survey with that score chosen; only the page's form records it.
+        Notice::Completed(links) => {
+            let choices: Vec<(String, String)> = (1..=5)
+                .rev()
+                .map(|score| {
+                    (format!("{score} – {}", csat_label(locale, score)), format!("{}?score={score}", links.csat))
+                })
+                .collect();
+            let template = Template::Survey {
+                name: &request.name,
+                reference: &reference,
+                subject,
+                lead: &lead,
+                prompt: td_string!(locale, notify.rate_prompt),
+                choices: &choices,
+                more: links.nps.as_deref().map(|nps| (td_string!(locale, notify.nps_prompt), nps)),
+                link: Some(&link),
+            };
+            render(locale, &template)
+        }
+        _ => render(
+            locale,
+            &Template::JobUpdate { name: &request.name, reference: &reference, subject, lead: &lead, link: &link },
+        ),
+    };
+    mail::queue(conn, "job_update", &request.email, &rendered, now).await?;
     Ok(true)
 }

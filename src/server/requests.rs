@@ -7,13 +7,14 @@ use crate::domain::request::{expected_first_response_hours, NewRequest, RequestI
 use crate::domain::schedule::Window;
 use crate::domain::time::DAY_MS;
 use crate::domain::{CurrentUser, FieldError, FieldErrors, Role};
-use crate::i18n::{td_string, Locale};
+use crate::i18n::Locale;
 use crate::server::auth::tokens::{hash_token, random_token};
 use crate::server::config::Config;
 use crate::server::db::photos::NewPhoto;
-use crate::server::db::{outbox, requests, Conn, Db, DbResult};
+use crate::server::db::{requests, Conn, Db, DbResult};
 use crate::server::events::bus::Pending;
 use crate::server::events::EventBus;
+use crate::server::mail::{self, templates::render, templates::Template};
 use leptos_i18n::Locale as _;
 
 pub use super::jobs::{add_message, change_status, job_topic, JobError};
@@ -147,22 +148,9 @@ pub async fn submit_in(
     }
 
     let link = config.link(&format!("/track/{token}"));
-    let subject = format!("{} {reference}", td_string!(locale, mail.request_received_subject));
-    let body = format!(
-        "{}\n\n{}: {reference}\n{}: {}\n\n{}\n{link}",
-        td_string!(locale, mail.request_received_intro),
-        td_string!(locale, mail.reference),
-        td_string!(locale, mail.summary),
-        new.summary,
-        td_string!(locale, mail.tracking_link),
-    );
-    let mail = outbox::NewMail {
-        kind: "request_received",
-        recipient: new.email.as_str(),
-        subject: &subject,
-        body_text: &body,
-    };
-    outbox::insert(&mut *tx, &mail, now).await?;
+    let template =
+        Template::RequestReceived { name: &new.name, reference: &reference, summary: &new.summary, link: &link };
+    mail::queue(&mut *tx, "request_received", new.email.as_str(), &render(locale, &template), now).await?;
     let event = CreatedEvent { reference: &reference, summary: &new.summary };
     let pending = bus.append(&mut *tx, "staff", "request.created", &event, now).await?;
     Ok((Submitted { reference, token }, Some(pending)))

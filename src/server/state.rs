@@ -49,9 +49,11 @@ impl AppState {
         })
     }
 
-    /// Background work that runs beside the server: the PostgreSQL event listener and periodic clean-up.
+    /// Background work that runs beside the server: the PostgreSQL event listener, mail delivery and
+    /// periodic clean-up.
     pub fn spawn_background(&self) {
         tokio::spawn(self.bus.clone().run(self.db.clone()));
+        self.spawn_mail_delivery();
         let db = self.db.clone();
         let idle = self.config.session_idle.as_millis() as i64;
         tokio::spawn(async move {
@@ -63,6 +65,19 @@ impl AppState {
                 }
             }
         });
+    }
+
+    fn spawn_mail_delivery(&self) {
+        use super::mail::{worker, Mailer};
+        // The configuration was checked when it was read, so building the transport cannot fail here.
+        match Mailer::new(&self.config.mail) {
+            Ok(mailer) => {
+                let policy = worker::Policy::default();
+                let worker = worker::Worker::new(self.db.clone(), Arc::new(mailer), self.config.mail.domain(), policy);
+                tokio::spawn(worker.run(std::time::Duration::from_secs(1)));
+            }
+            Err(e) => tracing::error!(error = %e, "mail delivery is off"),
+        }
     }
 }
 

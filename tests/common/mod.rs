@@ -14,6 +14,7 @@ use portal::server::state::AppState;
 use sqlx::Connection;
 
 pub mod photos;
+pub mod smtp;
 
 pub const PG_DEFAULT: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -130,6 +131,7 @@ pub fn test_config(database_url: &str, addr: SocketAddr) -> Config {
         rate_limit_per_email: 5,
         rate_limit_window: Duration::from_secs(900),
         photo_store: Default::default(),
+        mail: Default::default(),
     }
 }
 

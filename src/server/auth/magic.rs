@@ -1,8 +1,9 @@
 //! Magic sign-in links for customers: single use, 15 minutes, stored hashed, mailed through the outbox.
 use crate::domain::{Email, Roles};
-use crate::i18n::{td_string, Locale};
+use crate::i18n::Locale;
 use crate::server::config::Config;
-use crate::server::db::{magic_links, outbox, users, Db, DbResult};
+use crate::server::db::{magic_links, users, Db, DbResult};
+use crate::server::mail::templates::{render, Template};
 
 use super::tokens::{hash_token, random_token};
 
@@ -29,14 +30,8 @@ pub async fn issue(db: &Db, config: &Config, email: &Email, locale: Locale, now:
     let token = random_token();
     magic_links::insert(&mut tx, &hash_token(&token), email.as_str(), now, now + MAGIC_LINK_TTL_MS).await?;
     let link = config.link(&format!("/auth/magic?token={token}"));
-    let body = format!(
-        "{}\n\n{link}\n\n{}",
-        td_string!(locale, mail.magic_link_intro),
-        td_string!(locale, mail.magic_link_ignore)
-    );
-    let subject = td_string!(locale, mail.magic_link_subject).to_string();
-    let mail = outbox::NewMail { kind: "magic_link", recipient: email.as_str(), subject: &subject, body_text: &body };
-    outbox::insert(&mut tx, &mail, now).await?;
+    let mail = render(locale, &Template::SignInLink { link: &link });
+    crate::server::mail::queue(&mut tx, "magic_link", email.as_str(), &mail, now).await?;
     tx.commit().await?;
     Ok(Issued::Sent { link })
 }

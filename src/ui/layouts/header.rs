@@ -96,6 +96,9 @@ fn SignedInLinks(user: CurrentUser) -> impl IntoView {
                     <li>
                         <a href="/admin/surveys">{t!(i18n, nav.surveys)}</a>
                     </li>
+                    <li>
+                        <a href="/admin/outbox">{t!(i18n, nav.outbox)}</a>
+                    </li>
                 }
             })}
         <li>

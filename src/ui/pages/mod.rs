@@ -1,6 +1,7 @@
 //! One module per page.
 pub mod account;
 pub mod admin_categories;
+pub mod admin_outbox;
 pub mod admin_surveys;
 pub mod admin_users;
 pub mod editor;
