@@ -7,6 +7,7 @@ use leptos_router::{path, SsrMode};
 use crate::i18n::*;
 use crate::ui::layouts::{Footer, Header};
 use crate::ui::pages::admin_categories::AdminCategoriesPage;
+use crate::ui::pages::admin_scheduler::AdminSchedulerPage;
 use crate::ui::pages::editor::EditorPage;
 use crate::ui::pages::editor_article::{EditorArticlePage, EditorNewPage};
 use crate::ui::pages::error::ErrorPage;
@@ -75,6 +76,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/my/requests") view=MyRequestsPage ssr=SsrMode::Async />
                     <Route path=path!("/my/requests/:id") view=MyRequestPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/categories") view=AdminCategoriesPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/scheduler") view=AdminSchedulerPage ssr=SsrMode::Async />
                     <Route path=path!("/editor") view=EditorPage ssr=SsrMode::Async />
                     <Route path=path!("/editor/new") view=EditorNewPage ssr=SsrMode::Async />
                     <Route path=path!("/editor/articles/:id") view=EditorArticlePage ssr=SsrMode::Async />

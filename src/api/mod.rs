@@ -8,6 +8,7 @@ pub mod editor;
 pub mod help;
 pub mod jobs;
 pub mod requests;
+pub mod scheduler;
 pub mod staff;
 
 #[cfg(feature = "ssr")]

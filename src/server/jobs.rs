@@ -17,6 +17,7 @@ use crate::server::db::{requests, users, Db};
 use crate::server::events::EventBus;
 use crate::server::notify::{notify, Notice};
 use crate::server::requests::{open, windows_of, Access};
+use crate::server::scheduler::reminder;
 
 pub use crate::domain::request::REASON_MAX;
 
@@ -202,6 +203,11 @@ async fn update(
         }
     } else if answers {
         requests::mark_first_response(&mut tx, job.row.id, now).await?;
+    }
+    // The appointment reminder follows the confirmed window, in this same transaction.
+    let remindable = |s: &JobState| reminder::remindable(s.status, s.confirmed);
+    if remindable(&state) != remindable(&before) {
+        reminder::sync(&mut tx, job.row.id, remindable(&state), now).await?;
     }
     let reference = job.row.reference.clone().unwrap_or_default();
     let payload = LivePayload { reference: &reference, status: state.status.as_str() };

@@ -14,8 +14,13 @@ use crate::server::db::{outbox, requests, Conn, DbResult};
 pub enum Notice<'a> {
     Confirmed(Window),
     Status(JobStatus, Option<i64>),
-    Delay { eta: i64, reason: &'a str },
+    Delay {
+        eta: i64,
+        reason: &'a str,
+    },
     Reply(&'a str),
+    /// The visit in this window is tomorrow (sent by the scheduler).
+    Reminder(Window),
 }
 
 fn part_name(locale: Locale, part: PartOfDay) -> &'static str {
@@ -67,6 +72,10 @@ fn compose(locale: Locale, notice: &Notice<'_>) -> Option<(&'static str, String)
                 eta_text(*eta),
                 td_string!(locale, notify.delay_reason)
             ),
+        ),
+        Notice::Reminder(window) => (
+            td_string!(locale, notify.reminder_subject),
+            format!("{} {}", td_string!(locale, notify.reminder), window_text(locale, *window)),
         ),
         Notice::Reply(body) => {
             (td_string!(locale, notify.reply_subject), format!("{}\n\n{body}", td_string!(locale, notify.reply)))

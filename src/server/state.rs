@@ -49,9 +49,11 @@ impl AppState {
         })
     }
 
-    /// Background work that runs beside the server: the PostgreSQL event listener and periodic clean-up.
+    /// Background work that runs beside the server: the PostgreSQL event listener, the scheduler's runner
+    /// and periodic clean-up.
     pub fn spawn_background(&self) {
         tokio::spawn(self.bus.clone().run(self.db.clone()));
+        tokio::spawn(super::scheduler::Runner::new(self.db.clone(), self.config.clone()).run());
         let db = self.db.clone();
         let idle = self.config.session_idle.as_millis() as i64;
         tokio::spawn(async move {

@@ -90,6 +90,9 @@ fn SignedInLinks(user: CurrentUser) -> impl IntoView {
                     <li>
                         <a href="/admin/categories">{t!(i18n, nav.categories)}</a>
                     </li>
+                    <li>
+                        <a href="/admin/scheduler">{t!(i18n, nav.scheduler)}</a>
+                    </li>
                 }
             })}
         <li>

@@ -1,6 +1,7 @@
 //! One module per page.
 pub mod account;
 pub mod admin_categories;
+pub mod admin_scheduler;
 pub mod admin_users;
 pub mod editor;
 pub mod editor_article;
