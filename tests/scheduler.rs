@@ -109,7 +109,7 @@ async fn due_jobs_run_once_and_jobs_not_yet_due_wait(db: Db) {
     let alert = f.job(JobKind::SlaBreachAlert, id).await.expect("filing a request schedules its SLA alert");
     assert_eq!((alert.run_at, alert.status.as_str(), alert.attempts), (SLA_DUE, "pending", 0));
     assert_eq!(alert.request_id, Some(id));
-    let next_due = |db: Db| async move { sdb::next_due(&mut *db.acquire().await.unwrap()).await.unwrap() };
+    let next_due = |db: Db| async move { sdb::next_due(&mut db.acquire().await.unwrap()).await.unwrap() };
     assert_eq!(next_due(f.db.clone()).await, Some(SLA_DUE), "the runner sleeps until then");
 
     assert_eq!(f.runner.run_due(SLA_DUE - 1).await.unwrap(), Pass::default(), "not due yet");
