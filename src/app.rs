@@ -8,6 +8,7 @@ use crate::i18n::*;
 use crate::ui::layouts::{Footer, Header};
 use crate::ui::pages::admin_categories::AdminCategoriesPage;
 use crate::ui::pages::admin_outbox::{AdminOutboxMailPage, AdminOutboxPage};
+use crate::ui::pages::admin_scheduler::AdminSchedulerPage;
 use crate::ui::pages::admin_surveys::AdminSurveysPage;
 use crate::ui::pages::editor::EditorPage;
 use crate::ui::pages::editor_article::{EditorArticlePage, EditorNewPage};
@@ -84,6 +85,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/surveys") view=AdminSurveysPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/outbox") view=AdminOutboxPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/outbox/:id") view=AdminOutboxMailPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/scheduler") view=AdminSchedulerPage ssr=SsrMode::Async />
                     <Route path=path!("/editor") view=EditorPage ssr=SsrMode::Async />
                     <Route path=path!("/editor/new") view=EditorNewPage ssr=SsrMode::Async />
                     <Route path=path!("/editor/testimonials") view=TestimonialsPage ssr=SsrMode::Async />

@@ -268,7 +268,42 @@ async fn praise_becomes_a_testimonial_only_after_moderation(db: Db) {
     assert!(feedback::testimonial_queue(&f.db).await.unwrap().is_empty());
 }
 
+async fn the_scheduler_sends_the_follow_ups_at_the_configured_days(db: Db) {
+    use portal::domain::feedback::SurveyTiming;
+    use portal::server::scheduler::Runner;
+    let f = Fixture::new(db).await;
+    let timing = SurveyTiming { fix_held_days: 3, salience_days: 60, nps_period_days: 90 };
+    feedback::set_timing(&f.db, timing, NOW).await.unwrap();
+    let (id, _) = f.completed_job("ana@example.com", "key-feedback-kkkkkkkk", NOW).await;
+    let completed = NOW + 4;
+    let mut conn = f.db.acquire().await.unwrap();
+    for (kind, days) in [("fix_held_followup", 3), ("salience_survey", 60)] {
+        let job = portal::server::db::scheduler::find(&mut conn, kind, &id.to_string()).await.unwrap().unwrap();
+        assert_eq!(job.run_at, completed + days * DAY_MS, "{kind}");
+    }
+    drop(conn);
+    let runner = Runner::new(f.db.clone(), std::sync::Arc::new(f.config.clone()));
+    runner.run_due(completed + 3 * DAY_MS - 1).await.unwrap();
+    let mut conn = f.db.acquire().await.unwrap();
+    let kinds = |mails: Vec<outbox::OutboxRow>| mails.into_iter().map(|m| m.kind).collect::<Vec<_>>();
+    assert!(!kinds(outbox::recent_for(&mut conn, "ana@example.com", 20).await.unwrap()).contains(&"fix_held".into()));
+    runner.run_due(completed + 3 * DAY_MS).await.unwrap();
+    let sent = kinds(outbox::recent_for(&mut conn, "ana@example.com", 20).await.unwrap());
+    assert_eq!(sent.iter().filter(|k| *k == "fix_held").count(), 1, "{sent:?}");
+    assert!(!sent.contains(&"salience".into()));
+    runner.run_due(completed + 60 * DAY_MS).await.unwrap();
+    runner.run_due(completed + 61 * DAY_MS).await.unwrap();
+    let sent = kinds(outbox::recent_for(&mut conn, "ana@example.com", 20).await.unwrap());
+    assert_eq!(sent.iter().filter(|k| *k == "salience").count(), 1, "{sent:?}");
+    assert_eq!(sent.iter().filter(|k| *k == "fix_held").count(), 1, "each runs once");
+    drop(conn);
+    let link = f.links("ana@example.com", "salience").await.remove(0);
+    let view = feedback::view(&f.db, SurveyKey::Token(&link), completed + 61 * DAY_MS).await.unwrap().unwrap();
+    assert_eq!(view.kind, SurveyKind::Salience);
+}
+
 on_both_backends!(
+    the_scheduler_sends_the_follow_ups_at_the_configured_days,
     the_completion_mail_asks_and_answers_can_change_until_the_link_expires,
     one_jobs_link_answers_only_that_job,
     a_fix_that_did_not_hold_reopens_the_job,

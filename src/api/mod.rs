@@ -11,6 +11,7 @@ pub mod insights;
 pub mod jobs;
 pub mod outbox;
 pub mod requests;
+pub mod scheduler;
 pub mod staff;
 
 #[cfg(feature = "ssr")]

@@ -11,6 +11,7 @@ pub mod photo;
 pub mod request;
 pub mod role;
 pub mod schedule;
+pub mod scheduled;
 pub mod sla;
 pub mod time;
 pub mod user;

@@ -63,6 +63,11 @@ impl Window {
         Some(Window { day: parse_day(day?)?, part: PartOfDay::parse(part?)? })
     }
 
+    /// When the window starts (epoch ms).
+    pub fn starts_at(&self) -> i64 {
+        self.day * DAY_MS + i64::from(self.part.hours().0) * 3_600_000
+    }
+
     /// When the window ends (epoch ms): after that it is over.
     pub fn ends_at(&self) -> i64 {
         self.day * DAY_MS + i64::from(self.part.hours().1) * 3_600_000
@@ -282,6 +287,7 @@ mod tests {
     fn details_round_trip_and_windows_end() {
         let w = Window::from_stored(Some("2026-11-22"), Some("afternoon")).unwrap();
         assert_eq!(w.ends_at(), today(NOW) * DAY_MS + 17 * 3_600_000);
+        assert_eq!(w.starts_at(), today(NOW) * DAY_MS + 12 * 3_600_000);
         let detail = EventDetail { window: Some(w), eta: Some(5), windows: vec![] };
         assert_eq!(EventDetail::from_stored(detail.to_stored().as_deref()), detail);
         assert_eq!(EventDetail::default().to_stored(), None);

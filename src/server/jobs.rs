@@ -20,6 +20,7 @@ use crate::server::events::EventBus;
 use crate::server::feedback;
 use crate::server::notify::{notify, Notice};
 use crate::server::requests::{open, windows_of, Access};
+use crate::server::scheduler::reminder;
 
 pub use crate::domain::request::REASON_MAX;
 
@@ -228,6 +229,11 @@ async fn update_in(
     } else if answers {
         requests::mark_first_response(&mut *tx, job.row.id, now).await?;
     }
+    // The appointment reminder follows the confirmed window, in this same transaction.
+    let remindable = |s: &JobState| reminder::remindable(s.status, s.confirmed);
+    if remindable(&state) != remindable(&before) {
+        reminder::sync(&mut *tx, job.row.id, remindable(&state), now).await?;
+    }
     let reference = job.row.reference.clone().unwrap_or_default();
     let payload = LivePayload { reference: &reference, status: state.status.as_str() };
     let mut pending = Vec::new();
@@ -241,6 +247,7 @@ async fn update_in(
         if by_staff && entry.public {
             if entry.kind == "status" && entry.status == Some(JobStatus::Completed) {
                 let surveys = feedback::open_on_completion(&mut *tx, config, &job.row, now).await?;
+                crate::server::scheduler::surveys::after_completion(&mut *tx, job.row.id, now).await?;
                 notify(&mut *tx, config, &job.row, &Notice::Completed(surveys), now).await?;
             } else if let Some(notice) = notice_of(entry) {
                 notify(&mut *tx, config, &job.row, &notice, now).await?;

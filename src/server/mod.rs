@@ -19,6 +19,7 @@ pub mod markdown;
 pub mod notify;
 pub mod photos;
 pub mod requests;
+pub mod scheduler;
 pub mod security;
 pub mod state;
 pub mod submissions;

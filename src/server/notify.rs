@@ -25,6 +25,8 @@ pub enum Notice<'a> {
     /// The job is done: the mail asks how it went (one link per satisfaction score, and the NPS question
     /// when it is this customer's turn).
     Completed(SurveyLinks),
+    /// The visit in this window is tomorrow (sent by the scheduler).
+    Reminder(Window),
 }
 
 fn part_name(locale: Locale, part: PartOfDay) -> &'static str {
@@ -79,6 +81,10 @@ fn compose(locale: Locale, notice: &Notice<'_>) -> Option<(&'static str, String)
                 eta_text(*eta),
                 td_string!(locale, notify.delay_reason)
             ),
+        ),
+        Notice::Reminder(window) => (
+            td_string!(locale, notify.reminder_subject),
+            format!("{} {}", td_string!(locale, notify.reminder), window_text(locale, *window)),
         ),
         Notice::Reply(body) => {
             (td_string!(locale, notify.reply_subject), format!("{}\n\n{body}", td_string!(locale, notify.reply)))

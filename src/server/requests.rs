@@ -15,6 +15,7 @@ use crate::server::db::{requests, Conn, Db, DbResult};
 use crate::server::events::bus::Pending;
 use crate::server::events::EventBus;
 use crate::server::mail::{self, templates::render, templates::Template};
+use crate::server::scheduler::sla_alert;
 use leptos_i18n::Locale as _;
 
 pub use super::jobs::{add_message, change_status, job_topic, JobError};
@@ -127,6 +128,8 @@ pub async fn submit_in(
         locale: locale.as_str(),
     };
     let id = requests::insert(&mut *tx, &row, now).await?;
+    let category = requests::category(&mut *tx, new.category_id).await?.ok_or(sqlx::Error::RowNotFound)?;
+    sla_alert::schedule_for(&mut *tx, id, now, category.first_response_hours).await?;
     let windows: Vec<_> = new.windows.iter().map(|w| (w.day_str(), w.part.as_str())).collect();
     requests::propose_windows(&mut *tx, id, &windows, now).await?;
     let year: i32 = crate::domain::time::format_utc(now)[..4].parse().unwrap_or(1970);

@@ -49,11 +49,12 @@ impl AppState {
         })
     }
 
-    /// Background work that runs beside the server: the PostgreSQL event listener, mail delivery and
-    /// periodic clean-up.
+    /// Background work that runs beside the server: the PostgreSQL event listener, mail delivery, the
+    /// scheduler's runner and periodic clean-up.
     pub fn spawn_background(&self) {
         tokio::spawn(self.bus.clone().run(self.db.clone()));
         self.spawn_mail_delivery();
+        tokio::spawn(super::scheduler::Runner::new(self.db.clone(), self.config.clone()).run());
         let db = self.db.clone();
         let idle = self.config.session_idle.as_millis() as i64;
         tokio::spawn(async move {

@@ -9,6 +9,7 @@ pub mod magic_links;
 pub mod outbox;
 pub mod photos;
 pub mod requests;
+pub mod scheduler;
 pub mod sessions;
 pub mod settings;
 pub mod users;

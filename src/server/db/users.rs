@@ -142,3 +142,15 @@ pub async fn set_display_name(conn: &mut Conn, id: i64, name: Option<&str>, now:
         .await
         .map(|_| ())
 }
+
+/// The email addresses of active users holding `role`, sorted.
+pub async fn active_emails_with_role(conn: &mut Conn, role: &str) -> DbResult<Vec<String>> {
+    let [a, b, c, d] = role_patterns(role);
+    sqlx::query_scalar(&format!("SELECT email FROM users WHERE disabled_at IS NULL AND {HAS_ROLE} ORDER BY email"))
+        .bind(a)
+        .bind(b)
+        .bind(c)
+        .bind(d)
+        .fetch_all(conn)
+        .await
+}

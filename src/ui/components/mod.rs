@@ -1,4 +1,5 @@
 //! Reusable pieces of UI.
+pub mod browser_notify;
 pub mod errors;
 pub mod fields;
 pub mod inline;

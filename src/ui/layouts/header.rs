@@ -99,6 +99,9 @@ fn SignedInLinks(user: CurrentUser) -> impl IntoView {
                     <li>
                         <a href="/admin/outbox">{t!(i18n, nav.outbox)}</a>
                     </li>
+                    <li>
+                        <a href="/admin/scheduler">{t!(i18n, nav.scheduler)}</a>
+                    </li>
                 }
             })}
         <li>

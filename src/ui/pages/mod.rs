@@ -2,6 +2,7 @@
 pub mod account;
 pub mod admin_categories;
 pub mod admin_outbox;
+pub mod admin_scheduler;
 pub mod admin_surveys;
 pub mod admin_users;
 pub mod editor;

@@ -8,6 +8,7 @@ use crate::app::Page;
 use crate::domain::request::{MESSAGE_MAX, REASON_MAX};
 use crate::domain::AppError;
 use crate::i18n::*;
+use crate::ui::components::browser_notify::{BrowserNotify, NotifyButton};
 use crate::ui::components::errors::{ErrorNotice, FormErrors};
 use crate::ui::components::fields::{action_error, TextField};
 use crate::ui::components::job::{status_name, TimelineText, Timestamp};
@@ -76,6 +77,21 @@ fn CustomerJob(key: JobKey, is_new: bool) -> impl IntoView {
         });
         on_cleanup(move || subscription.set_value(None));
     }
+    // A status change that arrives while the page is in the background: a browser notification, if asked for.
+    let notify = BrowserNotify::new();
+    #[cfg(feature = "hydrate")]
+    {
+        let last_status = StoredValue::new(None);
+        Effect::new(move |_| {
+            let Some(Ok(request)) = tracked.get() else { return };
+            let before = last_status.get_value();
+            last_status.set_value(Some(request.status));
+            if before.is_some_and(|b| b != request.status) {
+                let body = format!("{}: {}", t_string!(i18n, track.status), status_name(i18n, request.status));
+                notify.announce(&request.reference, &body);
+            }
+        });
+    }
     // Half-written messages survive the view being rendered again by a live update; a send clears them.
     let (reply_draft, cancel_draft) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     Effect::new(move |previous: Option<()>| {
@@ -89,7 +105,7 @@ fn CustomerJob(key: JobKey, is_new: bool) -> impl IntoView {
             cancel_draft.set(String::new());
         }
     });
-    let actions = CustomerActions { key, reply, cancel, reschedule, rate, reply_draft, cancel_draft };
+    let actions = CustomerActions { key, reply, cancel, reschedule, rate, reply_draft, cancel_draft, notify };
     view! {
         <Title text=move || t_string!(i18n, track.title).to_string() />
         <Transition fallback=|| ()>
@@ -124,6 +140,8 @@ struct CustomerActions {
     rate: ServerAction<RateJob>,
     reply_draft: RwSignal<String>,
     cancel_draft: RwSignal<String>,
+    /// The page's browser-notification switch (it outlives the view that live updates render again).
+    notify: BrowserNotify,
 }
 
 /// The hidden fields that name the job in a customer's form.
@@ -159,6 +177,7 @@ fn Tracked(request: TrackedRequest, is_new: bool, actions: CustomerActions) -> i
             </p>
             {request.confirmed.map(|window| view! { <p>{t!(i18n, track.confirmed)} " " <strong><WindowText window /></strong></p> })}
             {request.eta.map(|at| view! { <p>{t!(i18n, track.eta)} " " <strong><EtaText at /></strong></p> })}
+            <NotifyButton notify=actions.notify />
         </div>
         <dl class="facts">
             <dt>{t!(i18n, track.reference)}</dt>
