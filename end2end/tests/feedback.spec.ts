@@ -123,3 +123,102 @@ test('a completed job is rated from its page and the quote reaches the home page
   await expect(quotes).toContainText('Rita, Springfield');
   await expectNoA11yViolations(page, { label: 'home page with testimonials' });
 });
+
+/** The admin's development mailbox: opens the newest mail to `email` whose subject contains `subject`. */
+async function openMail(admin: Page, email: string, subject: string): Promise<void> {
+  const row = admin.getByRole('row').filter({ hasText: email }).filter({ hasText: subject });
+  await expect(async () => {
+    await gotoAndSettle(admin, '/admin/outbox');
+    await expect(row.first()).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 45_000 });
+  await row.first().getByRole('link', { name: subject }).click();
+  await expect(h1(admin, subject)).toBeVisible();
+  await settle(admin);
+}
+
+/** The path of the mail's link whose address matches `pattern`. */
+async function mailLink(admin: Page, pattern: RegExp): Promise<string> {
+  const link = admin.getByRole('link', { name: pattern });
+  await expect(link).toHaveCount(1);
+  return new URL((await link.getAttribute('href'))!).pathname + new URL((await link.getAttribute('href'))!).search;
+}
+
+/**
+ * From the mails: the completion mail's rating link opens the survey with the score chosen and records
+ * nothing until the customer sends it; the NPS link takes 0-10; the scheduler's "did the fix hold?" mail (run
+ * now by an admin) takes a "no", which reopens the job; the dashboard's feedback export has all three.
+ */
+test('the rating, NPS and fix-held links from the mails, and the dashboard export', async ({ page, browser, customerEmail }, testInfo) => {
+  test.setTimeout(180_000);
+  const js = isJsEnabled(page);
+  const summary = `Noisy boiler ${testInfo.project.name} ${Date.now()}`;
+  await fileRequest(page, { name: 'Lena Linker', email: customerEmail, category: 'Heating and cooling', summary });
+  const tracking = page.url();
+  const reference = (await page.getByText(/^SR-\d{4}-\d{6,}$/).textContent())!.trim();
+
+  const staff = await signedIn(browser, ACCOUNTS.staff, js);
+  const admin = await signedIn(browser, ACCOUNTS.admin, js);
+  try {
+    await completeJob(staff, summary);
+    await openMail(admin, customerEmail, `Your job is completed ${reference}`);
+    const rate5 = await mailLink(admin, /\/feedback\/[A-Za-z0-9_-]{43}\?score=5$/);
+    const nps = await mailLink(admin, /\/feedback\/[A-Za-z0-9_-]{43}$/);
+
+    // Opening the link (as a mail scanner would, twice) records nothing: the score is only chosen.
+    for (let i = 0; i < 2; i += 1) await gotoAndSettle(page, rate5);
+    await expect(h1(page, 'How satisfied are you with the job?')).toBeVisible();
+    await expect(page.getByText(reference)).toBeVisible();
+    const survey = page.getByRole('form', { name: 'Your answer' });
+    await expect(survey.getByLabel('5 – Very satisfied')).toBeChecked();
+    await expectNoA11yViolations(page, { label: 'survey opened from the mail' });
+    await survey.getByLabel('Anything you would like to tell us? (optional)').fill('Warm again within the hour.');
+    await survey.getByRole('button', { name: 'Send' }).click();
+    await expect(page.getByText('Thank you, your answer is saved.')).toBeVisible();
+    await expect(page.getByRole('form', { name: 'Change your answer' })).toBeVisible();
+    await settle(page);
+
+    await gotoAndSettle(page, nps);
+    await expect(h1(page, 'How likely are you to recommend us to a friend or colleague?')).toBeVisible();
+    const npsForm = page.getByRole('form', { name: 'Your answer' });
+    await npsForm.getByLabel('10', { exact: true }).check();
+    await npsForm.getByLabel('Why? (optional)').fill('Honest times, no surprises.');
+    await npsForm.getByRole('button', { name: 'Send' }).click();
+    await expect(page.getByText('Thank you, your answer is saved.')).toBeVisible();
+    await settle(page);
+    await expectNoA11yViolations(page, { label: 'NPS survey answered' });
+
+    // The follow-up is days away; the admin runs it now, and its mail arrives.
+    await gotoAndSettle(admin, '/admin/scheduler');
+    const followup = admin
+      .getByRole('table', { name: 'Upcoming' })
+      .getByRole('row')
+      .filter({ hasText: reference })
+      .filter({ hasText: '"Did the fix hold?" survey' });
+    await followup.getByRole('button', { name: /Run now/ }).click();
+    await openMail(admin, customerEmail, `Did the fix hold? ${reference}`);
+    const no = await mailLink(admin, /\/feedback\/[A-Za-z0-9_-]{43}\?score=0$/);
+    await gotoAndSettle(page, no);
+    const fixForm = page.getByRole('form', { name: 'Your answer' });
+    await expect(fixForm.getByLabel('No, the problem is back')).toBeChecked();
+    await fixForm.getByRole('button', { name: 'Send' }).click();
+    await expect(page.getByText('Thank you, your answer is saved.')).toBeVisible();
+    await settle(page);
+
+    await gotoAndSettle(page, tracking);
+    await expect(page.getByText(/^Status: /)).toContainText('Needs another visit');
+    await expect(page.getByRole('region', { name: 'Timeline' })).toContainText('You told us the fix did not hold');
+
+    // The dashboard's feedback export for today has the three answers; the job no longer counts as fixed first time.
+    await gotoAndSettle(staff, '/staff/insights');
+    await expect(h1(staff, 'Insights')).toBeVisible();
+    const feedback = await (await staff.request.get('/staff/insights/feedback.csv')).text();
+    expect(feedback).toContain(`${reference},csat,5,Warm again within the hour.`);
+    expect(feedback).toContain(`${reference},nps,10,"Honest times, no surprises."`);
+    expect(feedback).toContain(`${reference},fix_held,0,`);
+    const jobs = (await (await staff.request.get('/staff/insights/jobs.csv')).text()).split('\r\n');
+    expect(jobs.find((row) => row.startsWith(`${reference},`))).toMatch(/,1,no$/);
+  } finally {
+    await staff.context().close();
+    await admin.context().close();
+  }
+});

@@ -66,16 +66,19 @@ pub async fn list_scheduled() -> Result<SchedulerOverview, AppError> {
     Ok(SchedulerOverview { upcoming: summaries(upcoming), failed: summaries(failed), done: summaries(done) })
 }
 
-/// Runs a failed job again now, with its attempts counted afresh.
+/// Runs a failed job again now, with its attempts counted afresh, or an upcoming one now instead of later.
 #[server(prefix = "/api", endpoint = "admin/scheduler/retry")]
 pub async fn retry_scheduled(id: i64) -> Result<(), AppError> {
     use super::guard::{db_error, fail, require, state};
     use crate::server::{now_ms, scheduler};
 
     require(|u| u.is_admin())?;
-    if !scheduler::retry(&state().db, id, now_ms()).await.map_err(db_error)? {
+    let (state, now) = (state(), now_ms());
+    let retried = scheduler::retry(&state.db, id, now).await.map_err(db_error)?;
+    if !retried && !scheduler::run_now(&state.db, id, now).await.map_err(db_error)? {
         return Err(fail(AppError::NotFound));
     }
+    state.scheduler_wake.notify_one();
     leptos_axum::redirect("/admin/scheduler?retried=1");
     Ok(())
 }

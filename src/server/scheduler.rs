@@ -85,6 +85,13 @@ pub async fn retry(db: &Db, id: i64, now: i64) -> DbResult<bool> {
     db::retry(&mut conn, id, now).await
 }
 
+/// Runs a pending job at `now` instead of its time (an admin's "run now"). False when there is no such
+/// pending job.
+pub async fn run_now(db: &Db, id: i64, now: i64) -> DbResult<bool> {
+    let mut conn = db.acquire().await?;
+    db::run_now(&mut conn, id, now).await
+}
+
 /// What a job that ran asks for next.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -152,11 +159,19 @@ pub struct Runner {
     db: Db,
     config: Arc<Config>,
     lease_ms: i64,
+    /// Notified when an admin moves a job to now: the runner stops sleeping.
+    wake: Arc<tokio::sync::Notify>,
 }
 
 impl Runner {
     pub fn new(db: Db, config: Arc<Config>) -> Self {
-        Self { db, config, lease_ms: LEASE_MS }
+        Self { db, config, lease_ms: LEASE_MS, wake: Arc::default() }
+    }
+
+    /// Shares the runner's wake-up with whoever may make a job due early.
+    pub fn with_wake(mut self, wake: Arc<tokio::sync::Notify>) -> Self {
+        self.wake = wake;
+        self
     }
 
     /// One pass at `now`: claims what is due (in batches until nothing is left) and runs it.
@@ -233,7 +248,10 @@ impl Runner {
                 let ms = (at - crate::server::now_ms()).clamp(1_000, POLL.as_millis() as i64);
                 Duration::from_millis(ms as u64)
             });
-            tokio::time::sleep(wait).await;
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = self.wake.notified() => {}
+            }
         }
     }
 }

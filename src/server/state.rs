@@ -23,6 +23,8 @@ pub struct AppState {
     pub photos: PhotoStore,
     /// Service-request submissions, committed in batches by one writer task.
     pub submissions: SubmissionWriter,
+    /// Wakes this instance's scheduler runner when an admin makes a job due now.
+    pub scheduler_wake: Arc<tokio::sync::Notify>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -46,6 +48,7 @@ impl AppState {
             config: Arc::new(config),
             db,
             sessions,
+            scheduler_wake: Arc::default(),
         })
     }
 
@@ -54,7 +57,8 @@ impl AppState {
     pub fn spawn_background(&self) {
         tokio::spawn(self.bus.clone().run(self.db.clone()));
         self.spawn_mail_delivery();
-        tokio::spawn(super::scheduler::Runner::new(self.db.clone(), self.config.clone()).run());
+        let runner = super::scheduler::Runner::new(self.db.clone(), self.config.clone());
+        tokio::spawn(runner.with_wake(self.scheduler_wake.clone()).run());
         let db = self.db.clone();
         let idle = self.config.session_idle.as_millis() as i64;
         tokio::spawn(async move {

@@ -224,6 +224,17 @@ pub async fn retry(conn: &mut Conn, id: i64, now: i64) -> DbResult<bool> {
     Ok(done.rows_affected() == 1)
 }
 
+/// Moves a pending job's time to `now` (an admin's "run now"); false when there is no such pending job.
+pub async fn run_now(conn: &mut Conn, id: i64, now: i64) -> DbResult<bool> {
+    let done =
+        sqlx::query("UPDATE scheduled_jobs SET run_at = $1, updated_at = $1 WHERE id = $2 AND status = 'pending'")
+            .bind(now)
+            .bind(id)
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// When the runner next has something to do: the earliest pending `run_at` or running lease expiry.
 pub async fn next_due(conn: &mut Conn) -> DbResult<Option<i64>> {
     sqlx::query_scalar(

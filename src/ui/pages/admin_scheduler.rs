@@ -104,7 +104,7 @@ fn JobTable(list: List, jobs: Vec<ScheduledSummary>, retry: ServerAction<RetrySc
                             </th>
                             <th scope="col">{t!(i18n, scheduler.col_attempts)}</th>
                             <th scope="col">{t!(i18n, scheduler.col_error)}</th>
-                            {(list == List::Failed).then(|| view! { <th scope="col">{t!(i18n, scheduler.col_actions)}</th> })}
+                            {(list != List::Done).then(|| view! { <th scope="col">{t!(i18n, scheduler.col_actions)}</th> })}
                         </tr>
                     </thead>
                     <tbody>{jobs.into_iter().map(|job| view! { <JobRow list job retry /> }).collect_view()}</tbody>
@@ -141,17 +141,29 @@ fn JobRow(list: List, job: ScheduledSummary, retry: ServerAction<RetryScheduled>
             </td>
             <td>{job.attempts} " / " {job.max_attempts}</td>
             <td>{job.last_error.clone().unwrap_or_default()}</td>
-            {(list == List::Failed)
+            {(list != List::Done)
                 .then(|| {
+                    let can_run = list == List::Failed || !job.running;
                     view! {
                         <td class="actions">
-                            <ActionForm action=retry attr:class="inline-form">
-                                <input type="hidden" name="id" value=job.id />
-                                <button type="submit">
-                                    {t!(i18n, scheduler.retry)}
-                                    <span class="visually-hidden">" " {label}</span>
-                                </button>
-                            </ActionForm>
+                            {can_run
+                                .then(|| {
+                                    view! {
+                                        <ActionForm action=retry attr:class="inline-form">
+                                            <input type="hidden" name="id" value=job.id />
+                                            <button type="submit">
+                                                {move || {
+                                                    if list == List::Failed {
+                                                        t_string!(i18n, scheduler.retry)
+                                                    } else {
+                                                        t_string!(i18n, scheduler.run_now)
+                                                    }
+                                                }}
+                                                <span class="visually-hidden">" " {label.clone()}</span>
+                                            </button>
+                                        </ActionForm>
+                                    }
+                                })}
                         </td>
                     }
                 })}
