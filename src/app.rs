@@ -9,6 +9,7 @@ use crate::ui::layouts::{Footer, Header};
 use crate::ui::pages::admin_categories::AdminCategoriesPage;
 use crate::ui::pages::editor::EditorPage;
 use crate::ui::pages::editor_article::{EditorArticlePage, EditorNewPage};
+use crate::ui::pages::editor_gaps::EditorGapsPage;
 use crate::ui::pages::error::ErrorPage;
 use crate::ui::pages::help::{HelpCategoryPage, HelpPage};
 use crate::ui::pages::help_article::HelpArticlePage;
@@ -77,6 +78,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/categories") view=AdminCategoriesPage ssr=SsrMode::Async />
                     <Route path=path!("/editor") view=EditorPage ssr=SsrMode::Async />
                     <Route path=path!("/editor/new") view=EditorNewPage ssr=SsrMode::Async />
+                    <Route path=path!("/editor/gaps") view=EditorGapsPage ssr=SsrMode::Async />
                     <Route path=path!("/editor/articles/:id") view=EditorArticlePage ssr=SsrMode::Async />
                     <Route path=path!("/help") view=HelpPage ssr=SsrMode::Async />
                     <Route path=path!("/help/search") view=HelpSearchPage ssr=SsrMode::Async />

@@ -353,25 +353,3 @@ pub async fn set_require_review(on: Option<String>) -> Result<(), AppError> {
     leptos_axum::redirect("/editor?saved=1");
     Ok(())
 }
-
-/// A search readers made that found nothing: what to write next.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ContentGap {
-    pub query: String,
-    pub locale: String,
-    pub count: i64,
-    pub last_seen_at: i64,
-}
-
-/// The content-gap queue: the most frequent searches that found nothing.
-#[server(prefix = "/api", endpoint = "editor/gaps")]
-pub async fn content_gaps() -> Result<Vec<ContentGap>, AppError> {
-    use super::guard::{db_error, state};
-    require_editor()?;
-    let mut conn = state().db.acquire().await.map_err(db_error)?;
-    let rows = crate::server::db::kb::zero_results(&mut conn, 20).await.map_err(db_error)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| ContentGap { query: r.query, locale: r.locale, count: r.count, last_seen_at: r.last_seen_at })
-        .collect())
-}

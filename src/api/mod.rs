@@ -5,8 +5,10 @@ pub mod admin;
 pub mod auth;
 pub mod categories;
 pub mod editor;
+pub mod gaps;
 pub mod help;
 pub mod jobs;
+pub mod kb_images;
 pub mod requests;
 pub mod staff;
 

@@ -17,6 +17,7 @@ use crate::i18n::*;
 use crate::ui::components::errors::{ErrorNotice, FormErrors};
 use crate::ui::components::fields::{action_error, SelectField, TextField};
 use crate::ui::components::job::Timestamp;
+use crate::ui::components::kb_images::ArticleImages;
 use crate::ui::session::RequireRole;
 
 use super::editor::{locale_text, status_text, LOCALES};
@@ -157,6 +158,7 @@ fn EditArticle(article: ArticleDraft, actions: Actions) -> impl IntoView {
             body
             save=actions.save
         />
+        <ArticleImages id=article.id />
         <Workflow
             id=article.id
             next=article.next_statuses.clone()

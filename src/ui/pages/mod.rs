@@ -4,6 +4,7 @@ pub mod admin_categories;
 pub mod admin_users;
 pub mod editor;
 pub mod editor_article;
+pub mod editor_gaps;
 pub mod error;
 pub mod forbidden;
 pub mod help;
