@@ -62,6 +62,8 @@ pub struct ArticleDraft {
     pub revisions: Vec<RevisionView>,
     pub categories: Vec<Choice>,
     pub next_statuses: Vec<ArticleStatus>,
+    /// Images uploaded for the article, newest first.
+    pub images: Vec<crate::api::kb_images::ArticleImage>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -173,6 +175,7 @@ pub async fn editor_article(id: i64) -> Result<ArticleDraft, AppError> {
     };
     let translations = kb::translations(&mut conn, id).await.map_err(db_error)?;
     let revisions = kb::revisions(&mut conn, id).await.map_err(db_error)?;
+    let images = crate::server::db::kb_images::for_article(&mut conn, id).await.map_err(db_error)?;
     let categories = category_choices(&mut conn).await?;
     let status = ArticleStatus::parse(&article.status).unwrap_or(ArticleStatus::Draft);
     Ok(ArticleDraft {
@@ -200,6 +203,10 @@ pub async fn editor_article(id: i64) -> Result<ArticleDraft, AppError> {
             .collect(),
         categories,
         next_statuses: next_statuses(status),
+        images: images
+            .into_iter()
+            .map(|i| crate::api::kb_images::ArticleImage { id: i.id, url: crate::server::kb_images::image_url(i.id) })
+            .collect(),
     })
 }
 

@@ -41,19 +41,21 @@ impl Suggestions {
         suggestions
     }
 
+    /// Runs from a timer, and its answer arrives later still: by then the form may be gone (it was sent, the
+    /// visitor went elsewhere), so every access tolerates a disposed owner.
     fn ask(self, locale: String, summary: String, description: String) {
-        let n = self.asked.get_value() + 1;
-        self.asked.set_value(n);
+        let (Some(asked), Some(form)) = (self.asked.try_get_value(), self.form_key.try_get_value()) else { return };
+        let n = asked + 1;
+        self.asked.try_set_value(n);
         if summary.trim().chars().count() + description.trim().chars().count() < SUGGEST_MIN_CHARS {
-            self.shown.set(Vec::new());
+            self.shown.try_set(Vec::new());
             return;
         }
-        let form = self.form_key.get_value();
         leptos::task::spawn_local(async move {
             // A failed lookup (rate limit, network) just leaves the last suggestions: they are a nicety.
             if let Ok(found) = suggest_articles(form, locale, summary, description).await {
-                if self.asked.get_value() == n {
-                    self.shown.set(found);
+                if self.asked.try_get_value() == Some(n) {
+                    self.shown.try_set(found);
                 }
             }
         });
@@ -87,7 +89,7 @@ impl Suggestions {
 pub fn SuggestedArticles(suggestions: Suggestions) -> impl IntoView {
     let i18n = use_i18n();
     let open = move |slug: String| {
-        let form = suggestions.form_key.get_value();
+        let Some(form) = suggestions.form_key.try_get_value() else { return };
         leptos::task::spawn_local(async move {
             let _ = suggestion_opened(form, slug).await;
         });
