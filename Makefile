@@ -44,11 +44,13 @@ test-e2e:
 	cd end2end && PORTAL_BIN=$(CARGO_TARGET_DIR)/debug/portal LEPTOS_SITE_ROOT=$(SITE_ROOT) npx playwright test
 
 ## Benchmarks, not tests: each prints a Markdown table (README, "Benchmarks"). Submissions run on SQLite and on
-## PostgreSQL (a throwaway cluster, if one is started, keeps fsync on here); fan-out runs the release server.
+## PostgreSQL (a throwaway cluster, if one is started, keeps fsync on here); fan-out runs the release server;
+## help-centre search runs on a generated corpus of 10,000 articles on both backends.
 bench:
 	PORTAL_PG_FSYNC=on bash scripts/with-postgres.sh cargo bench --features ssr --bench submissions
 	cargo bench --features ssr --bench fanout
 	bash scripts/with-postgres.sh cargo bench --features ssr --bench insights
+	bash scripts/with-postgres.sh cargo bench --features ssr --bench kb_search
 
 clean:
 	rm -rf target data

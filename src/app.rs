@@ -12,6 +12,7 @@ use crate::ui::pages::admin_scheduler::AdminSchedulerPage;
 use crate::ui::pages::admin_surveys::AdminSurveysPage;
 use crate::ui::pages::editor::EditorPage;
 use crate::ui::pages::editor_article::{EditorArticlePage, EditorNewPage};
+use crate::ui::pages::editor_gaps::EditorGapsPage;
 use crate::ui::pages::error::ErrorPage;
 use crate::ui::pages::feedback::FeedbackPage;
 use crate::ui::pages::help::{HelpCategoryPage, HelpPage};
@@ -90,6 +91,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/editor/new") view=EditorNewPage ssr=SsrMode::Async />
                     <Route path=path!("/editor/testimonials") view=TestimonialsPage ssr=SsrMode::Async />
                     <Route path=path!("/feedback/:token") view=FeedbackPage ssr=SsrMode::Async />
+                    <Route path=path!("/editor/gaps") view=EditorGapsPage ssr=SsrMode::Async />
                     <Route path=path!("/editor/articles/:id") view=EditorArticlePage ssr=SsrMode::Async />
                     <Route path=path!("/help") view=HelpPage ssr=SsrMode::Async />
                     <Route path=path!("/help/search") view=HelpSearchPage ssr=SsrMode::Async />

@@ -172,7 +172,7 @@ async fn every_kpi_of_the_fixture(db: Db) {
     // NPS in the period: 10, 3, 9, 7 (R3 unanswered, R9's 0 before the period) → 2 − 1 of 4 = 25.
     assert_eq!((k.nps.promoters, k.nps.passives, k.nps.detractors), (2, 1, 1));
     close(k.nps.score, 25.0);
-    assert_eq!(k.deflection, None, "no deflection counts on this branch: no data, not zero");
+    assert_eq!(k.deflection, None, "no form was shown suggestions: no data, not zero");
     // Weeks from Mondays Dec 28, Jan 4, Jan 11: requests R4 | R1 R2 R3 | R5 R6;
     // CSAT 5, 2 → 3.5 | 5, 4, 1 → 10/3 | 1.
     let weeks: Vec<(i64, u64, u64)> = k.weeks.iter().map(|w| (w.start, w.requests, w.csat_count)).collect();

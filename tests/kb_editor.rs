@@ -195,6 +195,9 @@ const ENDPOINTS: &[(&str, &[(&str, &str)])] = &[
     ("/api/editor/diff", &[("id", "1"), ("from", "1"), ("to", "1")]),
     ("/api/editor/require_review", &[("on", "on")]),
     ("/api/editor/gaps", &[]),
+    ("/api/editor/gaps/close", &[("query", "q"), ("locale", "en"), ("slug", "a")]),
+    ("/api/editor/gaps/stale_months", &[("months", "3")]),
+    ("/api/editor/images/list", &[("id", "1")]),
 ];
 
 #[tokio::test]
@@ -214,7 +217,7 @@ async fn editor_functions_need_the_editor_role() {
     assert_eq!(app.call(&editor, "/api/editor/list", &[]).await.status(), 200);
 
     // The page: 403 for staff, the list for an editor.
-    for path in ["/editor", "/editor/new", "/editor/articles/1"] {
+    for path in ["/editor", "/editor/new", "/editor/articles/1", "/editor/gaps"] {
         let page = staff.get(app.url(path)).header("accept-language", "en").send().await.unwrap();
         assert_eq!(page.status(), 403, "{path}");
         let page = anonymous.get(app.url(path)).header("accept", "text/html").send().await.unwrap();
@@ -376,7 +379,7 @@ async fn the_editor_works_without_javascript() {
     // The content-gap queue lists searches that found nothing, as text.
     let search = html(&app, &TestApp::client(), "/help/search?q=%3Cb%3Eflux%3C%2Fb%3E+capacitor").await;
     assert!(search.contains("/requests/new"), "nothing was found");
-    let page = html(&app, &client, "/editor").await;
+    let page = html(&app, &client, "/editor/gaps").await;
     assert!(page.contains("<td>b flux b capacitor<!></td>"), "{page}");
 }
 

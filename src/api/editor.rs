@@ -62,6 +62,8 @@ pub struct ArticleDraft {
     pub revisions: Vec<RevisionView>,
     pub categories: Vec<Choice>,
     pub next_statuses: Vec<ArticleStatus>,
+    /// Images uploaded for the article, newest first.
+    pub images: Vec<crate::api::kb_images::ArticleImage>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -173,6 +175,7 @@ pub async fn editor_article(id: i64) -> Result<ArticleDraft, AppError> {
     };
     let translations = kb::translations(&mut conn, id).await.map_err(db_error)?;
     let revisions = kb::revisions(&mut conn, id).await.map_err(db_error)?;
+    let images = crate::server::db::kb_images::for_article(&mut conn, id).await.map_err(db_error)?;
     let categories = category_choices(&mut conn).await?;
     let status = ArticleStatus::parse(&article.status).unwrap_or(ArticleStatus::Draft);
     Ok(ArticleDraft {
@@ -200,6 +203,10 @@ pub async fn editor_article(id: i64) -> Result<ArticleDraft, AppError> {
             .collect(),
         categories,
         next_statuses: next_statuses(status),
+        images: images
+            .into_iter()
+            .map(|i| crate::api::kb_images::ArticleImage { id: i.id, url: crate::server::kb_images::image_url(i.id) })
+            .collect(),
     })
 }
 
@@ -352,26 +359,4 @@ pub async fn set_require_review(on: Option<String>) -> Result<(), AppError> {
     crate::server::kb_editor::set_require_review(&state().db, on.is_some(), now_ms()).await.map_err(db_error)?;
     leptos_axum::redirect("/editor?saved=1");
     Ok(())
-}
-
-/// A search readers made that found nothing: what to write next.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ContentGap {
-    pub query: String,
-    pub locale: String,
-    pub count: i64,
-    pub last_seen_at: i64,
-}
-
-/// The content-gap queue: the most frequent searches that found nothing.
-#[server(prefix = "/api", endpoint = "editor/gaps")]
-pub async fn content_gaps() -> Result<Vec<ContentGap>, AppError> {
-    use super::guard::{db_error, state};
-    require_editor()?;
-    let mut conn = state().db.acquire().await.map_err(db_error)?;
-    let rows = crate::server::db::kb::zero_results(&mut conn, 20).await.map_err(db_error)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| ContentGap { query: r.query, locale: r.locale, count: r.count, last_seen_at: r.last_seen_at })
-        .collect())
 }

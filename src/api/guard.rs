@@ -129,6 +129,17 @@ pub fn rate_limit(scope: &str, email: Option<&str>) -> Result<(), AppError> {
     })
 }
 
+/// Counts an attempt against a per-IP limit of its own (for endpoints called far more often than a form is
+/// posted, such as suggestions while typing).
+pub fn rate_limit_per_ip(scope: &str, limit: u32) -> Result<(), AppError> {
+    let state = state();
+    let ip = crate::server::security::client_ip(&parts());
+    state.limiter.hit(&format!("{scope}:ip:{ip}"), limit).map_err(|retry_after_secs| {
+        tracing::warn!(scope, %ip, "rate limit reached");
+        fail(AppError::RateLimited { retry_after_secs })
+    })
+}
+
 /// A same-site path to go to after signing in; anything else (another host, `//evil`) becomes `/account`.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {

@@ -170,3 +170,50 @@ pub async fn vote_article(slug: String, helpful: String, comment: Option<String>
     leptos_axum::redirect(&format!("/help/articles/{slug}?voted=1#feedback"));
     Ok(())
 }
+
+/// Up to three published articles for what the customer has typed on the request form so far (its summary
+/// and description), in `locale` or English. `form` is the form's idempotency key: it names this form session,
+/// under which the suggestions are recorded as shown. Called while typing, so its own, higher rate limit.
+#[server(prefix = "/api", endpoint = "help/suggest")]
+pub async fn suggest_articles(
+    form: String,
+    locale: String,
+    summary: String,
+    description: String,
+) -> Result<Vec<ArticleLink>, AppError> {
+    use super::guard::{db_error, invalid, rate_limit_per_ip, state};
+    use crate::domain::FieldError;
+    use crate::server::now_ms;
+
+    let state = state();
+    rate_limit_per_ip("help_suggest", state.config.rate_limit_per_ip.saturating_mul(SUGGEST_RATE_FACTOR))?;
+    if !crate::server::requests::valid_key(&form) {
+        return Err(invalid("form", FieldError::InvalidChoice));
+    }
+    crate::server::deflection::suggest(&state.db, reader_locale(&locale), &form, &summary, &description, now_ms())
+        .await
+        .map_err(db_error)
+}
+
+/// Suggestions are asked for while typing (every 300 ms pause): they may be asked this many times as often as
+/// the per-address limit of the other public forms allows.
+pub const SUGGEST_RATE_FACTOR: u32 = 10;
+
+/// The customer opened a suggested article (in a new tab) from the request form `form`.
+#[server(prefix = "/api", endpoint = "help/suggest_click")]
+pub async fn suggestion_opened(form: String, slug: String) -> Result<(), AppError> {
+    use super::guard::{db_error, fail, rate_limit_per_ip, state};
+    use crate::server::now_ms;
+
+    let state = state();
+    rate_limit_per_ip("help_suggest", state.config.rate_limit_per_ip.saturating_mul(SUGGEST_RATE_FACTOR))?;
+    if !crate::server::requests::valid_key(&form) {
+        return Err(fail(AppError::NotFound));
+    }
+    let recorded = crate::server::deflection::clicked(&state.db, &form, &slug, now_ms()).await.map_err(db_error)?;
+    if recorded {
+        Ok(())
+    } else {
+        Err(fail(AppError::NotFound))
+    }
+}

@@ -187,6 +187,87 @@ impl SearchQuery {
     }
 }
 
+/// Suggestions on the request form: at most this many articles…
+pub const SUGGESTIONS_MAX: usize = 3;
+/// …once the summary and description hold this many characters between them…
+pub const SUGGEST_MIN_CHARS: usize = 3;
+/// …asked for this long after the last key (milliseconds).
+pub const SUGGEST_DEBOUNCE_MS: u64 = 300;
+/// At most this many distinct words of what was typed are looked up.
+pub const SUGGEST_WORDS_MAX: usize = 12;
+/// Of each field, only this many characters are read (a description can be long; its start says enough).
+const SUGGEST_FIELD_CHARS: usize = 1000;
+/// Words shorter than this are not looked up: as prefixes they would match almost every article.
+const SUGGEST_WORD_MIN: usize = 3;
+
+/// What the customer typed on the request form, reduced to the words to suggest articles for: the summary's
+/// words, then the description's, lowercased, letters and digits only, without common words and short ones,
+/// each once. Unlike [`SearchQuery`] no word is required: an article matching any of them may be suggested
+/// (the best matching first), and every word matches as a prefix, because the customer is still typing and
+/// writes "leaking" where the article says "leak".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuggestQuery {
+    words: Vec<String>,
+}
+
+impl SuggestQuery {
+    /// `None` when fewer than [`SUGGEST_MIN_CHARS`] characters were typed or no word is left to look up.
+    pub fn parse(summary: &str, description: &str) -> Option<Self> {
+        let typed = summary.trim().chars().count() + description.trim().chars().count();
+        if typed < SUGGEST_MIN_CHARS {
+            return None;
+        }
+        let mut words: Vec<String> = Vec::new();
+        for field in [summary, description] {
+            let field: String = field.chars().take(SUGGEST_FIELD_CHARS).collect();
+            for word in field.split(|c: char| !c.is_alphanumeric() || c == HIT_START || c == HIT_END) {
+                let word: String = word.to_lowercase().chars().take(WORD_MAX).collect();
+                if word.chars().count() < SUGGEST_WORD_MIN || STOP_WORDS.contains(&word.as_str()) {
+                    continue;
+                }
+                if !words.contains(&word) && words.len() < SUGGEST_WORDS_MAX {
+                    words.push(word);
+                }
+            }
+        }
+        (!words.is_empty()).then_some(Self { words })
+    }
+
+    pub fn terms(&self) -> Vec<&str> {
+        self.words.iter().map(String::as_str).collect()
+    }
+}
+
+/// How the words of a query combine: all must match (the search page; the last word is a prefix), or any
+/// may (suggestions; every word is a prefix).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Combine {
+    All,
+    Any,
+}
+
+/// A request-form session that was shown suggestions and neither led to a request nor did anything else for
+/// this long (minutes) counts as deflected: the visitor found an answer, or gave up.
+pub const DEFLECTION_IDLE_MINUTES: i64 = 30;
+
+/// "Published articles not updated in N months": the default N, and the range an editor may set (a month
+/// counts as 30 days).
+pub const STALE_MONTHS_DEFAULT: i64 = 6;
+pub const STALE_MONTHS_MIN: i64 = 1;
+pub const STALE_MONTHS_MAX: i64 = 60;
+
+/// The stale-article threshold as an editor typed it.
+pub fn parse_stale_months(raw: &str) -> Result<i64, FieldError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Err(FieldError::Required);
+    }
+    match raw.parse::<i64>() {
+        Ok(n) if (STALE_MONTHS_MIN..=STALE_MONTHS_MAX).contains(&n) => Ok(n),
+        _ => Err(FieldError::OutOfRange { min: STALE_MONTHS_MIN, max: STALE_MONTHS_MAX }),
+    }
+}
+
 /// A piece of a highlighted snippet: text, and whether it is a search hit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fragment {
@@ -294,6 +375,27 @@ mod tests {
     fn common_words_are_dropped_unless_nothing_is_left() {
         assert_eq!(SearchQuery::parse("How do I bleed a radiator").unwrap().terms(), vec!["bleed", "radiator"]);
         assert_eq!(SearchQuery::parse("how to").unwrap().terms(), vec!["how", "to"]);
+    }
+
+    #[test]
+    fn suggestions_look_up_meaningful_words_of_both_fields() {
+        let q = SuggestQuery::parse("Kitchen sink is leaking", "The sink leaks under the trap; it is wet.").unwrap();
+        assert_eq!(q.terms(), vec!["kitchen", "sink", "leaking", "leaks", "under", "trap", "wet"]);
+        assert_eq!(SuggestQuery::parse("ab", ""), None, "fewer than 3 characters");
+        assert_eq!(SuggestQuery::parse("is it", "to a"), None, "only common and short words");
+        assert_eq!(SuggestQuery::parse("", "boiler").unwrap().terms(), vec!["boiler"]);
+        let many = (0..40).map(|i| format!("word{i}")).collect::<Vec<_>>().join(" ");
+        assert_eq!(SuggestQuery::parse(&many, &many).unwrap().terms().len(), SUGGEST_WORDS_MAX);
+        assert_eq!(SuggestQuery::parse("\"OR* NEAR(x", "").unwrap().terms(), vec!["near"], "no query syntax");
+    }
+
+    #[test]
+    fn the_stale_threshold_is_a_bounded_number_of_months() {
+        assert_eq!(parse_stale_months(" 6 "), Ok(6));
+        assert_eq!(parse_stale_months(""), Err(FieldError::Required));
+        for bad in ["0", "61", "six", "-1", "1.5"] {
+            assert_eq!(parse_stale_months(bad), Err(FieldError::OutOfRange { min: 1, max: 60 }), "{bad}");
+        }
     }
 
     #[test]

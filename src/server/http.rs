@@ -46,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/track/{token}/events", get(sse::track_handler))
         // Photos are already compressed: they stay outside the compression layer too.
         .route("/api/photos/{id}", get(photos::download::handler))
+        .route("/api/kb-images/{id}", get(super::kb_images::handler))
         .merge(compressed)
         .layer(from_fn_with_state(state.clone(), security::session_layer))
         .layer(from_fn_with_state(state.clone(), security::origin_layer))

@@ -53,11 +53,18 @@ pub fn parse_query(query: &Query, now: i64) -> (Period, Filter) {
     (period, filter)
 }
 
-/// The knowledge base's deflection counts for `[from, to)`. They are kept by the help centre's request
-/// form (issue 4, `kb_deflection`), which this branch does not have yet: until it is wired in here the
-/// answer is `None` and the dashboard says "no data" — never a made-up number.
-async fn deflection(_conn: &mut Conn, _from: i64, _to: i64) -> DbResult<Option<Deflection>> {
-    Ok(None)
+/// The knowledge base's deflection for `[from, to)` (forms shown suggestions in the period, as counted by the
+/// request form: `server::deflection`). The help centre's counts are not split by category, technician or
+/// channel, so the filters do not narrow them.
+async fn deflection(conn: &mut Conn, from: i64, to: i64, now: i64) -> DbResult<Option<Deflection>> {
+    let c = crate::server::deflection::counts_in(conn, from, to, now).await?;
+    let count = |n: i64| u64::try_from(n).unwrap_or_default();
+    Ok((c.sessions > 0).then(|| Deflection {
+        impressions: count(c.sessions),
+        clicks: count(c.clicks),
+        submitted: count(c.submitted),
+        deflected: count(c.deflected),
+    }))
 }
 
 /// Everything the dashboard shows: KPIs for the period and filter, and the filters' choices.
@@ -107,7 +114,7 @@ pub async fn kpis(
         sla,
         csat: csat_total,
         nps,
-        deflection: deflection(conn, from, to).await?,
+        deflection: deflection(conn, from, to, now).await?,
         weeks,
         polarised,
     })

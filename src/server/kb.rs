@@ -3,7 +3,7 @@
 //! [`crate::server::markdown`].
 use crate::api::help::{ArticleLink, ArticleView, CategoryArticles, HelpIndex, SearchHit, SearchResults, TocEntry};
 use crate::domain::kb::{split_hits, ArticleStatus, SearchQuery, Slug, TOC_MIN_HEADINGS};
-use crate::server::db::{kb, Db, DbResult};
+use crate::server::db::{kb, kb_gaps, Db, DbResult};
 use crate::server::markdown;
 
 /// How many articles the "most read" list and a search show, and how many related articles an article lists.
@@ -84,16 +84,21 @@ pub async fn read_article(db: &Db, locale: &str, slug: &str, visitor: Option<&st
     }))
 }
 
-/// Searches published articles in the reader's locale (or English). A query that finds nothing is logged
-/// for the content-gap queue; a query with nothing searchable in it is neither run nor logged.
+/// Searches published articles in the reader's locale (or English). A query that finds nothing gets the
+/// article an editor linked to it when closing that gap, else it is logged for the content-gap queue; a
+/// query with nothing searchable in it is neither run nor logged.
 pub async fn search(db: &Db, locale: &str, raw: &str, now: i64) -> DbResult<SearchResults> {
     let Some(query) = SearchQuery::parse(raw) else {
         return Ok(SearchResults { query: String::new(), hits: Vec::new() });
     };
     let mut conn = db.acquire().await?;
-    let rows = kb::search(&mut conn, db.backend(), locale, &query.terms(), SEARCH_RESULTS).await?;
+    let mut rows = kb::search(&mut conn, db.backend(), locale, &query.terms(), SEARCH_RESULTS).await?;
     if rows.is_empty() {
-        kb::log_zero_result(&mut conn, &query.normalized(), locale, now).await?;
+        // An editor may have closed this gap by linking the article that answers it.
+        match kb_gaps::linked_answer(&mut conn, &query.normalized(), locale).await? {
+            Some(answer) => rows.push(answer),
+            None => kb::log_zero_result(&mut conn, &query.normalized(), locale, now).await?,
+        }
     }
     Ok(SearchResults {
         query: query.normalized(),

@@ -109,8 +109,16 @@ fn unique_id(text: &str, used: &mut HashSet<String>) -> String {
     id
 }
 
-/// The allow-list: text structure, lists, tables, code, quotes and links (http, https, mailto, tel, relative).
-/// Links get `rel="noopener noreferrer nofollow"`. Headings keep their id (prefixed); nothing else keeps an
+/// Whether `src` names an article image the portal serves (`/api/kb-images/<id>`): the only images an article
+/// may show. Anything else (another site, `data:`, `javascript:`, a path that walks elsewhere) is dropped.
+pub fn is_article_image(src: &str) -> bool {
+    src.strip_prefix(crate::server::kb_images::IMAGE_PATH)
+        .is_some_and(|id| !id.is_empty() && id.len() <= 19 && id.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The allow-list: text structure, lists, tables, code, quotes, links (http, https, mailto, tel, relative) and
+/// images uploaded for articles ([`is_article_image`]; `alt` and `title` kept). Links get
+/// `rel="noopener noreferrer nofollow"`. Headings keep their id (prefixed); nothing else keeps an
 /// attribute beyond table cell alignment. Comments and everything else are removed (their text stays, except
 /// inside `script` and `style`, which go with their content).
 pub fn sanitize(html: &str) -> String {
@@ -143,6 +151,7 @@ pub fn sanitize(html: &str) -> String {
         "tr",
         "th",
         "td",
+        "img",
     ]
     .into_iter()
     .collect();
@@ -153,20 +162,58 @@ pub fn sanitize(html: &str) -> String {
         tag_attributes.insert(h, heading_attrs.clone());
     }
     tag_attributes.insert("a", ["href"].into_iter().collect());
+    tag_attributes.insert("img", ["src", "alt", "title"].into_iter().collect());
     // pulldown-cmark aligns table columns with `style="text-align: …"`; only that property survives.
     tag_attributes.insert("th", cell_attrs.clone());
     tag_attributes.insert("td", cell_attrs);
-    Builder::default()
+    let clean = Builder::default()
         .tags(tags)
         .tag_attributes(tag_attributes)
         .generic_attributes(HashSet::new())
         .filter_style_properties(["text-align"].into_iter().collect())
         .url_schemes(["http", "https", "mailto", "tel"].into_iter().collect())
         .link_rel(Some("noopener noreferrer nofollow"))
+        .attribute_filter(|element, attribute, value| {
+            if element == "img" && attribute == "src" && !is_article_image(value) {
+                None
+            } else {
+                Some(value.into())
+            }
+        })
         .id_prefix(Some(ID_PREFIX))
         .strip_comments(true)
         .clean(html)
-        .to_string()
+        .to_string();
+    drop_images_without_source(&clean)
+}
+
+/// Removes the `<img>` elements whose `src` the sanitizer dropped (a hostile or outside address): an image
+/// with nothing to show is only a broken icon, often without a text alternative. Works on the sanitizer's
+/// own output, where every attribute value is double-quoted with `"` escaped, so a tag ends at the first `>`
+/// outside quotes, and a literal `<img` can only start a tag (text has `&lt;`).
+fn drop_images_without_source(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find("<img") {
+        out.push_str(&rest[..start]);
+        let tag = &rest[start..];
+        let mut quoted = false;
+        let end = tag
+            .char_indices()
+            .find(|&(_, c)| {
+                if c == '"' {
+                    quoted = !quoted;
+                }
+                c == '>' && !quoted
+            })
+            .map_or(tag.len(), |(i, _)| i + 1);
+        if tag[..end].contains(" src=\"") {
+            out.push_str(&tag[..end]);
+        }
+        rest = &tag[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The article as plain text for the search index and its snippets: the words without the markup.
@@ -272,6 +319,33 @@ mod tests {
         let table = html("| a | b |\n|:-|-:|\n| 1 | 2 |\n");
         assert!(table.contains("<th style=\"text-align"), "column alignment survives: {table}");
         assert!(!html("<td style=\"background:url(javascript:x)\">t</td>").contains("javascript"));
+    }
+
+    #[test]
+    fn article_images_stay_and_hostile_images_go() {
+        let out = html("![A radiator key](/api/kb-images/12 \"The key\")");
+        assert!(out.contains("<img src=\"/api/kb-images/12\" alt=\"A radiator key\" title=\"The key\">"), "{out}");
+        for hostile in [
+            "![x](javascript:alert(1))",
+            "![x](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)",
+            "![x](https://evil.example/api/kb-images/1)",
+            "![x](//evil.example/api/kb-images/1)",
+            "![x](/api/kb-images/1/../../photos/2)",
+            "![x](/api/photos/1)",
+            "![x](/api/kb-images/)",
+            "<img src=\"JaVaScRiPt:alert(1)\" onerror=\"alert(2)\">",
+            "<img src=\"&#106;avascript:alert(1)\">",
+            "<img srcset=\"https://evil.example/a.png 1x\" src=\"/api/kb-images/3\" onload=\"alert(1)\">",
+        ] {
+            let out = html(hostile);
+            for bad in ["javascript", "data:", "evil", "onerror", "onload", "srcset", "/api/photos", ".."] {
+                assert!(!out.to_lowercase().contains(bad), "{hostile}: {bad} in {out}");
+            }
+            assert!(!out.contains("<img") || out.contains("<img src=\"/api/kb-images/3\">"), "{hostile}: {out}");
+        }
+        // An image whose address was dropped goes entirely; quotes and `>` in its text do not confuse that.
+        let out = html("a ![x > \"y\"](https://evil.example/a.png) b ![ok > \"fine\"](/api/kb-images/4) c");
+        assert_eq!(out, "<p>a  b <img src=\"/api/kb-images/4\" alt=\"ok &gt; &quot;fine&quot;\"> c</p>\n", "{out}");
     }
 
     #[test]

@@ -45,8 +45,9 @@ struct CreatedEvent<'a> {
     summary: &'a str,
 }
 
-/// A form's idempotency key: random, URL-safe, of sane length.
-fn valid_key(key: &str) -> bool {
+/// A form's idempotency key: random, URL-safe, of sane length. It also names the form's deflection session
+/// (`server::deflection`).
+pub fn valid_key(key: &str) -> bool {
     (16..=100).contains(&key.len()) && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 

@@ -80,8 +80,20 @@ async fn serve(
         }
         Err(e) => return Err(e.into()),
     };
+    Ok(Some(image_response(object, kind, &format!("photo-{}", photo.id), CACHE_CONTROL)?))
+}
+
+/// A stored image as an answer that cannot turn into a page: the sniffed type, `nosniff`, a sandboxing CSP,
+/// a download name the server made up (`name` plus the kind's extension), and `cache_control`. Request
+/// photos and article images (`server::kb_images`) are both served through this.
+pub fn image_response(
+    object: object_store::GetResult,
+    kind: ImageKind,
+    name: &str,
+    cache_control: &'static str,
+) -> Result<Response, axum::http::header::InvalidHeaderValue> {
     let size = object.meta.size;
-    let disposition = format!("inline; filename=\"photo-{}.{}\"", photo.id, kind.extension());
+    let disposition = format!("inline; filename=\"{name}.{}\"", kind.extension());
     let mut response = Body::from_stream(object.into_stream()).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind.mime()));
@@ -89,12 +101,12 @@ async fn serve(
     headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition)?);
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
     headers.insert("cross-origin-resource-policy", HeaderValue::from_static("same-origin"));
-    Ok(Some(response))
+    Ok(response)
 }
 
-fn not_found() -> Response {
+pub fn not_found() -> Response {
     (StatusCode::NOT_FOUND, [(header::CACHE_CONTROL, "no-store")], "not found").into_response()
 }
 

@@ -10,6 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use leptos::server_fn::ServerFn;
 
+use crate::api::kb_images::UploadArticleImage;
 use crate::api::requests::{CreateRequest, CustomerReply};
 use crate::domain::photo::{MAX_PHOTOS, MAX_PHOTO_BYTES};
 use crate::i18n::td_string;
@@ -23,10 +24,10 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Uploading the largest form on a slow line (64 MB at 1 Mbit/s is about 9 minutes).
 pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
-/// The routes that take photos: the request form and the customer's reply.
+/// The routes that take photos: the request form, the customer's reply, and an article's images.
 fn is_upload(request: &Request) -> bool {
     let path = request.uri().path();
-    path == CreateRequest::PATH || path == CustomerReply::PATH
+    path == CreateRequest::PATH || path == CustomerReply::PATH || path == UploadArticleImage::PATH
 }
 
 /// Refuses a post to an upload route that is not multipart (415), one whose declared length is over [`UPLOAD_BODY_MAX`] at once (413, with a readable

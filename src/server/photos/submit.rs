@@ -81,8 +81,8 @@ pub async fn submit_with_photos(
 }
 
 /// Writes checked photos to the store and returns their records; when one fails, those already written are
-/// removed again.
-async fn store_all(state: &AppState, photos: &[super::upload::CheckedPhoto]) -> Result<Vec<NewPhoto>, StoreError> {
+/// removed again. Article images (`server::kb_images`) are stored through this too.
+pub async fn store_all(state: &AppState, photos: &[super::upload::CheckedPhoto]) -> Result<Vec<NewPhoto>, StoreError> {
     let mut stored = Vec::new();
     for photo in photos {
         match state.photos.put(photo.kind, photo.content.clone()).await {
@@ -100,7 +100,8 @@ async fn store_all(state: &AppState, photos: &[super::upload::CheckedPhoto]) -> 
     Ok(stored)
 }
 
-async fn remove(state: &AppState, stored: &[NewPhoto]) {
+/// Removes the objects of photos that were stored but not recorded.
+pub async fn remove(state: &AppState, stored: &[NewPhoto]) {
     let keys: Vec<String> = stored.iter().map(|p| p.object_key.clone()).collect();
     state.photos.delete_all(&keys).await;
 }

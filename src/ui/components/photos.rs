@@ -43,9 +43,15 @@ pub fn PhotoList(photos: Vec<PhotoRef>) -> impl IntoView {
 }
 
 /// The form's file input (`photos`): label, limits hint, and its error beside it, whether the browser
-/// found it on picking the files or the server on receiving them.
+/// found it on picking the files or the server on receiving them. `label` and `hint` replace the request
+/// form's wording (an article's images).
 #[component]
-pub fn PhotoField(form_id: &'static str, upload: Upload) -> impl IntoView {
+pub fn PhotoField(
+    form_id: &'static str,
+    upload: Upload,
+    #[prop(optional, into)] label: Option<Signal<String>>,
+    #[prop(optional, into)] hint: Option<Signal<String>>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let name = crate::domain::photo::FIELD;
     let id = format!("{form_id}-{name}");
@@ -65,9 +71,17 @@ pub fn PhotoField(form_id: &'static str, upload: Upload) -> impl IntoView {
     };
     view! {
         <div class="field" class:field-invalid=move || field_error().is_some()>
-            <label for=id.clone()>{t!(i18n, photos.label)}</label>
+            <label for=id.clone()>
+                {match label {
+                    Some(label) => label.into_any(),
+                    None => t!(i18n, photos.label).into_any(),
+                }}
+            </label>
             <p class="hint" id=hint_id>
-                {t!(i18n, photos.hint, count = move || MAX_PHOTOS, mb = move || MAX_PHOTO_MB)}
+                {match hint {
+                    Some(hint) => hint.into_any(),
+                    None => t!(i18n, photos.hint, count = move || MAX_PHOTOS, mb = move || MAX_PHOTO_MB).into_any(),
+                }}
             </p>
             {move || {
                 field_error()

@@ -5,7 +5,7 @@ use leptos_i18n::I18nContext;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::editor::{content_gaps, editor_list, EditorIndex, SetRequireReview};
+use crate::api::editor::{editor_list, EditorIndex, SetRequireReview};
 use crate::app::Page;
 use crate::domain::kb::ArticleStatus;
 use crate::domain::Role;
@@ -68,6 +68,8 @@ fn ArticleList(is_admin: bool) -> impl IntoView {
             <a class="button" href="/editor/new">{t!(i18n, editor.new_article)}</a>
             " "
             <a href="/editor/testimonials">{t!(i18n, editor.testimonials_link)}</a>
+            " "
+            <a href="/editor/gaps">{t!(i18n, editor.gaps_link)}</a>
         </p>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
@@ -77,59 +79,6 @@ fn ArticleList(is_admin: bool) -> impl IntoView {
                 }
             })}
         </Suspense>
-        <ContentGaps />
-    }
-}
-
-/// The searches that found nothing (the queries are shown as text).
-#[component]
-fn ContentGaps() -> impl IntoView {
-    let i18n = use_i18n();
-    let gaps = Resource::new(|| (), |_| content_gaps());
-    view! {
-        <section class="card" aria-labelledby="gaps-heading">
-            <h2 id="gaps-heading">{t!(i18n, editor.gaps_heading)}</h2>
-            <p>{t!(i18n, editor.gaps_intro)}</p>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    match gaps.await {
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                        Ok(gaps) if gaps.is_empty() => view! { <p>{t!(i18n, editor.no_gaps)}</p> }.into_any(),
-                        Ok(gaps) => {
-                            view! {
-                                <table class="gaps">
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">{t!(i18n, editor.col_query)}</th>
-                                            <th scope="col">{t!(i18n, editor.col_locale)}</th>
-                                            <th scope="col">{t!(i18n, editor.col_count)}</th>
-                                            <th scope="col">{t!(i18n, editor.col_last_seen)}</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {gaps
-                                            .into_iter()
-                                            .map(|g| {
-                                                let locale = locale_text(i18n, &g.locale);
-                                                view! {
-                                                    <tr>
-                                                        <td>{g.query}</td>
-                                                        <td>{locale}</td>
-                                                        <td>{g.count}</td>
-                                                        <td><Timestamp at=g.last_seen_at /></td>
-                                                    </tr>
-                                                }
-                                            })
-                                            .collect_view()}
-                                    </tbody>
-                                </table>
-                            }
-                                .into_any()
-                        }
-                    }
-                })}
-            </Suspense>
-        </section>
     }
 }
 

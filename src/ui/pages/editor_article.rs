@@ -17,6 +17,7 @@ use crate::i18n::*;
 use crate::ui::components::errors::{ErrorNotice, FormErrors};
 use crate::ui::components::fields::{action_error, SelectField, TextField};
 use crate::ui::components::job::Timestamp;
+use crate::ui::components::kb_images::ArticleImages;
 use crate::ui::session::RequireRole;
 
 use super::editor::{locale_text, status_text, LOCALES};
@@ -74,11 +75,18 @@ pub fn EditorArticlePage() -> impl IntoView {
         save: ServerAction::<SaveArticle>::new(),
         status: ServerAction::<ChangeArticleStatus>::new(),
         restore: ServerAction::<RestoreRevision>::new(),
+        images: RwSignal::new(0),
     };
     let query = use_query_map();
     let article = Resource::new(
         move || {
-            (actions.save.version().get(), actions.status.version().get(), actions.restore.version().get(), query.get())
+            (
+                actions.save.version().get(),
+                actions.status.version().get(),
+                actions.restore.version().get(),
+                actions.images.get(),
+                query.get(),
+            )
         },
         move |_| editor_article(id),
     );
@@ -111,6 +119,8 @@ struct Actions {
     save: ServerAction<SaveArticle>,
     status: ServerAction<ChangeArticleStatus>,
     restore: ServerAction<RestoreRevision>,
+    /// Images uploaded from this page (with JavaScript the upload stays on the page).
+    images: RwSignal<u64>,
 }
 
 #[component]
@@ -157,6 +167,7 @@ fn EditArticle(article: ArticleDraft, actions: Actions) -> impl IntoView {
             body
             save=actions.save
         />
+        <ArticleImages id=article.id images=article.images.clone() uploads=actions.images />
         <Workflow
             id=article.id
             next=article.next_statuses.clone()

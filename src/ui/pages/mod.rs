@@ -7,6 +7,7 @@ pub mod admin_surveys;
 pub mod admin_users;
 pub mod editor;
 pub mod editor_article;
+pub mod editor_gaps;
 pub mod error;
 pub mod feedback;
 pub mod forbidden;

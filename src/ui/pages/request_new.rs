@@ -14,6 +14,7 @@ use crate::ui::components::fields::{SelectField, TextField};
 use crate::ui::components::inline::InlineCheck;
 use crate::ui::components::photos::PhotoField;
 use crate::ui::components::schedule::WindowFields;
+use crate::ui::components::suggestions::{SuggestedArticles, Suggestions};
 use crate::ui::components::upload::{Upload, UploadForm, UploadProgress};
 
 /// `/requests/new`: anyone can ask for service; no account needed.
@@ -49,6 +50,8 @@ fn RequestForm(data: crate::api::requests::RequestFormData) -> impl IntoView {
     let field_error = inline.merged(error);
     let category_ids: Vec<i64> = data.categories.iter().map(|c| c.id).collect();
     let on_leave = inline.on_leave(move |value| check_in_browser(value, &category_ids));
+    // With JavaScript: help articles that may answer what is being described, with a deflection log.
+    let suggestions = Suggestions::new(data.idempotency_key.clone());
     let label =
         |f: fn(leptos_i18n::I18nContext<Locale>) -> &'static str| Signal::derive(move || f(use_i18n()).to_string());
     let targets = data.categories.clone();
@@ -58,7 +61,7 @@ fn RequestForm(data: crate::api::requests::RequestFormData) -> impl IntoView {
             <h2 id="request-heading" class="visually-hidden">{t!(i18n, request.title)}</h2>
             <FormErrors error form_id="request" />
             <input type="hidden" name="idempotency_key" value=data.idempotency_key />
-            <div on:focusout=on_leave>
+            <div on:focusout=on_leave on:input=suggestions.on_input()>
             <TextField form_id="request" name="name" autocomplete="name" maxlength=NAME_MAX required=true
                 label=label(|i18n| t_string!(i18n, request.name)) error=field_error />
             <TextField form_id="request" name="email" input_type="email" autocomplete="email" maxlength=EMAIL_MAX_LEN
@@ -86,6 +89,7 @@ fn RequestForm(data: crate::api::requests::RequestFormData) -> impl IntoView {
             <TextField form_id="request" name="description" multiline=true maxlength=DESCRIPTION_MAX required=true
                 label=label(|i18n| t_string!(i18n, request.description))
                 hint=label(|i18n| t_string!(i18n, request.description_hint)) error=field_error />
+            <SuggestedArticles suggestions />
             <WindowFields form_id="request" error=field_error />
             </div>
             <PhotoField form_id="request" upload />
