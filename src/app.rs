@@ -20,6 +20,7 @@ use crate::ui::pages::help_article::HelpArticlePage;
 use crate::ui::pages::help_search::HelpSearchPage;
 use crate::ui::pages::insights::InsightsPage;
 use crate::ui::pages::my_requests::MyRequestsPage;
+use crate::ui::pages::preferences::PreferencesPage;
 use crate::ui::pages::request_new::RequestNewPage;
 use crate::ui::pages::staff_job::StaffJobPage;
 use crate::ui::pages::testimonials::TestimonialsPage;
@@ -91,6 +92,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/editor/new") view=EditorNewPage ssr=SsrMode::Async />
                     <Route path=path!("/editor/testimonials") view=TestimonialsPage ssr=SsrMode::Async />
                     <Route path=path!("/feedback/:token") view=FeedbackPage ssr=SsrMode::Async />
+                    <Route path=path!("/preferences/:token") view=PreferencesPage ssr=SsrMode::Async />
                     <Route path=path!("/editor/gaps") view=EditorGapsPage ssr=SsrMode::Async />
                     <Route path=path!("/editor/articles/:id") view=EditorArticlePage ssr=SsrMode::Async />
                     <Route path=path!("/help") view=HelpPage ssr=SsrMode::Async />

@@ -302,7 +302,67 @@ async fn the_scheduler_sends_the_follow_ups_at_the_configured_days(db: Db) {
     assert_eq!(view.kind, SurveyKind::Salience);
 }
 
+/// The private preferences link in survey mail: "only the important changes" stops the team's replies but not
+/// the visit's steps; "no surveys" is honoured by the very next mail and follow-up, and the tracking page still
+/// offers the rating.
+async fn mail_preferences_are_honoured_at_once(db: Db) {
+    use portal::domain::preferences::{MailPreferences, Updates};
+    use portal::server::preferences;
+    let f = Fixture::new(db).await;
+    f.completed_job("ana@example.com", "key-feedback-llllllll", NOW).await;
+    let mut conn = f.db.acquire().await.unwrap();
+    let body = outbox::recent_for(&mut conn, "ana@example.com", 1).await.unwrap().remove(0).body_text;
+    drop(conn);
+    let token = body.split("/preferences/").nth(1).expect("a preferences link in the survey mail");
+    let token: String = token.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+    // Reading the preferences changes nothing; an unknown link opens nothing.
+    let (email, prefs) = preferences::by_token(&f.db, &token).await.unwrap().unwrap();
+    assert_eq!((email.as_str(), prefs), ("ana@example.com", MailPreferences::default()));
+    assert!(preferences::by_token(&f.db, "nope").await.unwrap().is_none());
+    let off = MailPreferences { updates: Updates::Important, surveys: false };
+    assert!(!preferences::save(&f.db, "nope", off, NOW).await.unwrap());
+    assert!(preferences::save(&f.db, &token, off, NOW + 5).await.unwrap());
+
+    // The next job: the reply is not mailed, the visit's steps are; the completion mail has no survey links.
+    let at = NOW + DAY_MS;
+    let filed =
+        submit(&f.db, &f.bus, &f.config, &input("ana@example.com", at), "key-feedback-mmmmmmmm", None, Locale::en, at)
+            .await
+            .unwrap();
+    let id = track(&f.db, Access::Token(&filed.token), at).await.unwrap().unwrap().request.id;
+    let count = |kind: &'static str| {
+        let db = f.db.clone();
+        async move {
+            let mut conn = db.acquire().await.unwrap();
+            let mails = outbox::recent_for(&mut conn, "ana@example.com", 50).await.unwrap();
+            mails.iter().filter(|m| m.kind == kind).count()
+        }
+    };
+    let before = count("job_update").await;
+    portal::server::jobs::add_message(&f.db, &f.bus, &f.config, &f.staff, id, "We ordered the part.", true, at + 1)
+        .await
+        .unwrap();
+    assert_eq!(count("job_update").await, before, "a reply is not important");
+    let version = f.row(id).await.version;
+    schedule(&f.db, &f.bus, &f.config, &f.staff, id, version, WindowChoice::Preferred(1), at + 2).await.unwrap();
+    assert_eq!(count("job_update").await, before + 1, "the confirmed visit is");
+    for status in [JobStatus::EnRoute, JobStatus::OnSite, JobStatus::Completed] {
+        let version = f.row(id).await.version;
+        let eta = (status == JobStatus::EnRoute).then(|| datetime_value(at + 3_600_000));
+        change_status(&f.db, &f.bus, &f.config, &f.staff, id, status, version, eta.as_deref(), at + 3).await.unwrap();
+    }
+    let mut conn = f.db.acquire().await.unwrap();
+    let last = outbox::recent_for(&mut conn, "ana@example.com", 1).await.unwrap().remove(0);
+    assert!(last.subject.starts_with("Your job is completed"), "{}", last.subject);
+    assert!(!last.body_text.contains("/feedback/"), "no survey links after unsubscribing: {}", last.body_text);
+    assert!(!feedback::send_followup(&mut conn, &f.config, id, SurveyKind::FixHeld, at + 7 * DAY_MS).await.unwrap());
+    drop(conn);
+    let rating = feedback::view(&f.db, SurveyKey::Job(Access::Token(&filed.token)), at + 4).await.unwrap();
+    assert!(rating.is_some(), "the tracking page still asks");
+}
+
 on_both_backends!(
+    mail_preferences_are_honoured_at_once,
     the_scheduler_sends_the_follow_ups_at_the_configured_days,
     the_completion_mail_asks_and_answers_can_change_until_the_link_expires,
     one_jobs_link_answers_only_that_job,

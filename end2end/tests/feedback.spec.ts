@@ -163,6 +163,7 @@ test('the rating, NPS and fix-held links from the mails, and the dashboard expor
     await openMail(admin, customerEmail, `Your job is completed ${reference}`);
     const rate5 = await mailLink(admin, /\/feedback\/[A-Za-z0-9_-]{43}\?score=5$/);
     const nps = await mailLink(admin, /\/feedback\/[A-Za-z0-9_-]{43}$/);
+    const preferences = await mailLink(admin, /\/preferences\/[A-Za-z0-9_-]{43}$/);
 
     // Opening the link (as a mail scanner would, twice) records nothing: the score is only chosen.
     for (let i = 0; i < 2; i += 1) await gotoAndSettle(page, rate5);
@@ -217,6 +218,17 @@ test('the rating, NPS and fix-held links from the mails, and the dashboard expor
     expect(feedback).toContain(`${reference},fix_held,0,`);
     const jobs = (await (await staff.request.get('/staff/insights/jobs.csv')).text()).split('\r\n');
     expect(jobs.find((row) => row.startsWith(`${reference},`))).toMatch(/,1,no$/);
+
+    // The survey mail's preferences link: one click unsubscribes from surveys, honoured from the next mail.
+    await gotoAndSettle(page, preferences);
+    await expect(h1(page, 'Your mail preferences')).toBeVisible();
+    await expect(page.getByText(customerEmail)).toBeVisible();
+    await expect(page.getByLabel('Send me short surveys about finished jobs')).toBeChecked();
+    await expectNoA11yViolations(page, { label: 'mail preferences' });
+    await page.getByRole('button', { name: 'Unsubscribe from surveys' }).click();
+    await expect(page.getByText('Saved. This applies to the next mail we send.')).toBeVisible();
+    await expect(page.getByLabel('Send me short surveys about finished jobs')).not.toBeChecked();
+    await expect(page.getByLabel('Every change of my jobs')).toBeChecked();
   } finally {
     await staff.context().close();
     await admin.context().close();

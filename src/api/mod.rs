@@ -12,6 +12,7 @@ pub mod insights;
 pub mod jobs;
 pub mod kb_images;
 pub mod outbox;
+pub mod preferences;
 pub mod requests;
 pub mod scheduler;
 pub mod staff;

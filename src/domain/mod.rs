@@ -8,6 +8,7 @@ pub mod job;
 pub mod kb;
 pub mod password;
 pub mod photo;
+pub mod preferences;
 pub mod request;
 pub mod role;
 pub mod schedule;

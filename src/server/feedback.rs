@@ -13,6 +13,7 @@ use crate::server::db::{requests, settings, Conn, Db, DbResult};
 use crate::server::events::EventBus;
 use crate::server::jobs::{self, JobError};
 use crate::server::mail::{self, templates::render, templates::Template};
+use crate::server::preferences;
 use crate::server::requests::{open, Access};
 
 const FIX_HELD_DAYS: &str = "feedback.fix_held_days";
@@ -47,6 +48,8 @@ pub struct SurveyLinks {
     /// `/feedback/<token>`, to which each score adds `?score=N`.
     pub csat: String,
     pub nps: Option<String>,
+    /// The customer's mail preferences (unsubscribe from surveys).
+    pub preferences: String,
 }
 
 /// Opens a survey with a new private link (valid [`SURVEY_DAYS`]) and returns the link.
@@ -65,17 +68,22 @@ async fn open_survey(
 
 /// In the transaction that completes a job: the satisfaction survey, and NPS unless this customer was asked
 /// within the NPS period.
+/// A customer who unsubscribed from surveys gets no survey links (the tracking page still offers the rating).
 pub async fn open_on_completion(
     conn: &mut Conn,
     config: &Config,
     request: &requests::RequestRow,
     now: i64,
-) -> DbResult<SurveyLinks> {
+) -> DbResult<Option<SurveyLinks>> {
     let csat = open_survey(conn, config, request, SurveyKind::Csat, now).await?;
+    if !preferences::of(conn, &request.email).await?.surveys {
+        return Ok(None);
+    }
     let period = timing(conn).await?.nps_period_days;
     let asked = db::asked_since(conn, &request.email, SurveyKind::Nps.as_str(), now - period * DAY_MS).await?;
     let nps = if asked { None } else { Some(open_survey(conn, config, request, SurveyKind::Nps, now).await?) };
-    Ok(SurveyLinks { csat, nps })
+    let preferences = preferences::link(conn, config, &request.email, now).await?;
+    Ok(Some(SurveyLinks { csat, nps, preferences }))
 }
 
 /// The later surveys ("did the fix hold?", the salience survey), mailed by the scheduler: opens the survey and
@@ -93,6 +101,10 @@ pub async fn send_followup(
         return Ok(false);
     }
     if db::of_request(conn, request.id, kind.as_str()).await?.is_some_and(|s| s.answered_at.is_some()) {
+        return Ok(false);
+    }
+    // Unsubscribed: honoured for every survey not yet sent.
+    if !preferences::of(conn, &request.email).await?.surveys {
         return Ok(false);
     }
     let locale: Locale = request.locale.as_deref().and_then(|l| l.parse().ok()).unwrap_or_default();
@@ -118,6 +130,7 @@ pub async fn send_followup(
         SurveyKind::Csat | SurveyKind::Nps => return Ok(false),
     };
     let reference = request.reference.clone().unwrap_or_default();
+    let preferences = preferences::link(conn, config, &request.email, now).await?;
     let template = Template::Survey {
         name: &request.name,
         reference: &reference,
@@ -127,6 +140,7 @@ pub async fn send_followup(
         choices,
         more: None,
         link: None,
+        preferences: Some(&preferences),
     };
     mail::queue(conn, kind.as_str(), &request.email, &render(locale, &template), now).await?;
     Ok(true)

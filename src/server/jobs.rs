@@ -246,9 +246,12 @@ async fn update_in(
         // completion mail asks how it went.
         if by_staff && entry.public {
             if entry.kind == "status" && entry.status == Some(JobStatus::Completed) {
-                let surveys = feedback::open_on_completion(&mut *tx, config, &job.row, now).await?;
+                let notice = match feedback::open_on_completion(&mut *tx, config, &job.row, now).await? {
+                    Some(surveys) => Notice::Completed(surveys),
+                    None => Notice::Status(JobStatus::Completed, None),
+                };
                 crate::server::scheduler::surveys::after_completion(&mut *tx, job.row.id, now).await?;
-                notify(&mut *tx, config, &job.row, &Notice::Completed(surveys), now).await?;
+                notify(&mut *tx, config, &job.row, &notice, now).await?;
             } else if let Some(notice) = notice_of(entry) {
                 notify(&mut *tx, config, &job.row, &notice, now).await?;
             }

@@ -21,6 +21,7 @@ pub mod mail;
 pub mod markdown;
 pub mod notify;
 pub mod photos;
+pub mod preferences;
 pub mod requests;
 pub mod scheduler;
 pub mod security;

@@ -11,6 +11,7 @@ use crate::server::config::Config;
 use crate::server::db::{requests, Conn, DbResult};
 use crate::server::feedback::SurveyLinks;
 use crate::server::mail::{self, templates::render, templates::Template};
+use crate::server::preferences;
 use crate::ui::pages::feedback::csat_label;
 
 /// What happened, as far as the customer is told by mail.
@@ -27,6 +28,15 @@ pub enum Notice<'a> {
     Completed(SurveyLinks),
     /// The visit in this window is tomorrow (sent by the scheduler).
     Reminder(Window),
+}
+
+impl Notice<'_> {
+    /// What a customer who asked for "only the important changes" still gets: everything about the visit
+    /// itself (confirmed, tomorrow, on the way, delayed, done, stopped or needing another visit); messages from
+    /// the team are read on the tracking page.
+    pub fn is_important(&self) -> bool {
+        !matches!(self, Notice::Reply(_))
+    }
 }
 
 fn part_name(locale: Locale, part: PartOfDay) -> &'static str {
@@ -105,6 +115,9 @@ pub async fn notify(
     let Some((subject, lead)) = compose(locale, notice) else {
         return Ok(false);
     };
+    if !preferences::of(conn, &request.email).await?.wants_update(notice.is_important()) {
+        return Ok(false);
+    }
     let token = random_token();
     requests::add_token(conn, &hash_token(&token), request.id, now).await?;
     let reference = request.reference.clone().unwrap_or_default();
@@ -127,6 +140,7 @@ pub async fn notify(
                 choices: &choices,
                 more: links.nps.as_deref().map(|nps| (td_string!(locale, notify.nps_prompt), nps)),
                 link: Some(&link),
+                preferences: Some(&links.preferences),
             };
             render(locale, &template)
         }

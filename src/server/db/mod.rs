@@ -11,6 +11,7 @@ pub mod kb_images;
 pub mod magic_links;
 pub mod outbox;
 pub mod photos;
+pub mod preferences;
 pub mod requests;
 pub mod scheduler;
 pub mod sessions;

@@ -31,6 +31,8 @@ pub enum Template<'a> {
         choices: &'a [(String, String)],
         more: Option<(&'a str, &'a str)>,
         link: Option<&'a str>,
+        /// Surveys are not essential: the mail says where to stop them.
+        preferences: Option<&'a str>,
     },
 }
 
@@ -124,7 +126,7 @@ pub fn render(locale: Locale, template: &Template<'_>) -> Rendered {
             );
             body.finish(locale, format!("{subject} {reference}"))
         }
-        Template::Survey { name, reference, subject, lead, prompt, choices, more, link } => {
+        Template::Survey { name, reference, subject, lead, prompt, choices, more, link, preferences } => {
             body.para(&greeting(name)).para(lead).choices(prompt, choices);
             if let Some((lead_in, url)) = more {
                 body.link(Some(lead_in), lead_in, url);
@@ -134,6 +136,13 @@ pub fn render(locale: Locale, template: &Template<'_>) -> Rendered {
                 body.link(Some(td_string!(locale, mail.tracking_link)), td_string!(locale, mail.tracking_button), link);
             }
             body.para(td_string!(locale, notify.survey_optional));
+            if let Some(preferences) = preferences {
+                body.link(
+                    Some(td_string!(locale, notify.preferences_lead)),
+                    td_string!(locale, notify.preferences_button),
+                    preferences,
+                );
+            }
             body.finish(locale, format!("{subject} {reference}"))
         }
     }
@@ -189,6 +198,7 @@ mod tests {
                 ])),
                 more: Some(("How likely are you to recommend us?", "https://portal.example/feedback/n")),
                 link: Some(LINK),
+                preferences: Some("https://portal.example/preferences/p"),
             },
         ]
     }
@@ -226,6 +236,10 @@ mod tests {
                         assert!(mail.html.contains("href=\"https://portal.example/feedback/n\""));
                         assert!(more.is_some() && mail.html.contains(&format!("<a href=\"{LINK}\">")));
                         assert!(mail.html.contains("Ana &lt;Nowak&gt;"));
+                        assert!(
+                            mail.html.contains("href=\"https://portal.example/preferences/p\""),
+                            "unsubscribe link"
+                        );
                     }
                 }
             }

@@ -19,6 +19,7 @@ pub mod insights;
 pub mod magic;
 pub mod my_requests;
 pub mod not_found;
+pub mod preferences;
 pub mod request_new;
 pub mod sign_in;
 pub mod staff;
