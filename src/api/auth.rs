@@ -79,7 +79,7 @@ pub async fn link_status(token: String) -> Result<bool, AppError> {
     use super::guard::{db_error, state};
     use crate::server::{auth::magic, now_ms};
 
-    if token.len() > 100 {
+    if !crate::server::auth::tokens::plausible(&token) {
         return Ok(false);
     }
     magic::is_usable(&state().db, &token, now_ms()).await.map_err(db_error)

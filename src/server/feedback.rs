@@ -6,7 +6,7 @@ use crate::domain::job::JobStatus;
 use crate::domain::time::DAY_MS;
 use crate::domain::FieldErrors;
 use crate::i18n::{td_string, Locale};
-use crate::server::auth::tokens::{hash_token, random_token};
+use crate::server::auth::tokens::{hash_token, plausible, random_token};
 use crate::server::config::Config;
 use crate::server::db::feedback::{self as db, NewTestimonial};
 use crate::server::db::{requests, settings, Conn, Db, DbResult};
@@ -171,7 +171,7 @@ impl From<sqlx::Error> for FeedbackError {
 
 async fn find(conn: &mut Conn, key: SurveyKey<'_>) -> DbResult<Option<db::SurveyRow>> {
     match key {
-        SurveyKey::Token(token) if token.len() > 100 => Ok(None),
+        SurveyKey::Token(token) if !plausible(token) => Ok(None),
         SurveyKey::Token(token) => db::by_token(conn, &hash_token(token)).await,
         SurveyKey::Job(access) => match open(conn, access).await? {
             Some(request) => db::of_request(conn, request.id, SurveyKind::Csat.as_str()).await,

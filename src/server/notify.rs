@@ -70,10 +70,8 @@ fn compose(locale: Locale, notice: &Notice<'_>) -> Option<(&'static str, String)
                 None => td_string!(locale, notify.en_route_subject).to_owned(),
             },
         ),
-        Notice::Completed(_) => {
-            (td_string!(locale, notify.completed_subject), td_string!(locale, notify.completed).to_owned())
-        }
-        Notice::Status(JobStatus::Completed, _) => {
+        // The same words with or without the survey links that follow them.
+        Notice::Completed(_) | Notice::Status(JobStatus::Completed, _) => {
             (td_string!(locale, notify.completed_subject), td_string!(locale, notify.completed).to_owned())
         }
         Notice::Status(JobStatus::Cancelled, _) => {

@@ -1,7 +1,7 @@
 //! Mail preferences: read where a mail is written (so a change is honoured by the very next mail), changed
 //! through the private link that non-essential mail carries.
 use crate::domain::preferences::{MailPreferences, Updates};
-use crate::server::auth::tokens::{hash_token, random_token};
+use crate::server::auth::tokens::{hash_token, plausible, random_token};
 use crate::server::config::Config;
 use crate::server::db::{preferences as db, Conn, Db, DbResult};
 
@@ -21,24 +21,26 @@ pub async fn link(conn: &mut Conn, config: &Config, email: &str, now: i64) -> Db
     Ok(config.link(&format!("/preferences/{token}")))
 }
 
-/// The address and its preferences behind a link; `None` for an unknown link. Reading changes nothing.
-pub async fn by_token(db: &Db, token: &str) -> DbResult<Option<(String, MailPreferences)>> {
-    if token.len() > 100 {
+/// The address a preferences link is for, if any.
+async fn email_for(conn: &mut Conn, token: &str) -> DbResult<Option<String>> {
+    if !plausible(token) {
         return Ok(None);
     }
+    db::email_for(conn, &hash_token(token)).await
+}
+
+/// The address and its preferences behind a link; `None` for an unknown link. Reading changes nothing.
+pub async fn by_token(db: &Db, token: &str) -> DbResult<Option<(String, MailPreferences)>> {
     let mut conn = db.acquire().await?;
-    let Some(email) = db::email_for(&mut conn, &hash_token(token)).await? else { return Ok(None) };
+    let Some(email) = email_for(&mut conn, token).await? else { return Ok(None) };
     let prefs = of(&mut conn, &email).await?;
     Ok(Some((email, prefs)))
 }
 
 /// Saves the preferences behind a link; false for an unknown link.
 pub async fn save(db: &Db, token: &str, prefs: MailPreferences, now: i64) -> DbResult<bool> {
-    if token.len() > 100 {
-        return Ok(false);
-    }
     let mut conn = db.acquire().await?;
-    let Some(email) = db::email_for(&mut conn, &hash_token(token)).await? else { return Ok(false) };
+    let Some(email) = email_for(&mut conn, token).await? else { return Ok(false) };
     db::set(&mut conn, &email, prefs.updates.as_str(), prefs.surveys, now).await?;
     Ok(true)
 }

@@ -8,7 +8,7 @@ use crate::domain::schedule::Window;
 use crate::domain::time::DAY_MS;
 use crate::domain::{CurrentUser, FieldError, FieldErrors, Role};
 use crate::i18n::Locale;
-use crate::server::auth::tokens::{hash_token, random_token};
+use crate::server::auth::tokens::{hash_token, plausible, random_token};
 use crate::server::config::Config;
 use crate::server::db::photos::NewPhoto;
 use crate::server::db::{requests, Conn, Db, DbResult};
@@ -186,7 +186,7 @@ pub enum Access<'a> {
 pub async fn open(conn: &mut Conn, access: Access<'_>) -> DbResult<Option<requests::RequestRow>> {
     match access {
         // Anything longer than a token is not looked up at all.
-        Access::Token(token) if token.len() > 100 => Ok(None),
+        Access::Token(token) if !plausible(token) => Ok(None),
         Access::Token(token) => requests::by_token(conn, &hash_token(token)).await,
         Access::Owner { request_id, customer_id } => {
             Ok(requests::by_id(conn, request_id).await?.filter(|r| r.customer_id == Some(customer_id)))

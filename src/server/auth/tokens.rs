@@ -11,6 +11,12 @@ pub fn random_token() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// Whether a string from a link could be one of our tokens (43 characters): anything much longer is refused
+/// before it is hashed or looked up.
+pub fn plausible(token: &str) -> bool {
+    token.len() <= 100
+}
+
 /// What is stored instead of a token: its SHA-256, hex. A fast hash is right here because the token has full
 /// entropy (unlike a password), so it cannot be guessed offline.
 pub fn hash_token(token: &str) -> String {

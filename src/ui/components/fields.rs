@@ -15,6 +15,11 @@ where
     Signal::derive(move || action.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned())))
 }
 
+/// The error a failed submission reported for the field `name`, read reactively.
+pub fn field_error(error: Signal<Option<AppError>>, name: &'static str) -> impl Fn() -> Option<FieldError> + Copy {
+    move || error.with(|e| e.as_ref().and_then(|e| e.field_errors()).and_then(|f| f.get(name).cloned()))
+}
+
 /// A labelled input. The id is `{form_id}-{name}`, which the error summary links to. After a rejected
 /// submission it shows the field's error beside it and keeps what was typed (never for passwords).
 #[component]
@@ -40,8 +45,7 @@ pub fn TextField(
     let id = format!("{form_id}-{name}");
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
-    let field_error =
-        move || error.with(|e| e.as_ref().and_then(|e| e.field_errors()).and_then(|f| f.get(name).cloned()));
+    let field_error = field_error(error, name);
     let kept = move || {
         if input_type == "password" {
             return None;
@@ -138,8 +142,7 @@ pub fn SelectField(
 ) -> impl IntoView {
     let id = format!("{form_id}-{name}");
     let error_id = format!("{id}-error");
-    let field_error =
-        move || error.with(|e| e.as_ref().and_then(|e| e.field_errors()).and_then(|f| f.get(name).cloned()));
+    let field_error = field_error(error, name);
     let kept = error
         .with_untracked(|e| e.as_ref().and_then(|e| e.field_errors()).and_then(|f| f.value(name).map(str::to_owned)))
         .or(value);

@@ -56,11 +56,8 @@ pub fn PhotoField(
     let name = crate::domain::photo::FIELD;
     let id = format!("{form_id}-{name}");
     let (hint_id, error_id) = (format!("{id}-hint"), format!("{id}-error"));
-    let field_error = move || {
-        upload.photo_error.get().or_else(|| {
-            upload.error.with(|e| e.as_ref().and_then(|e| e.field_errors()).and_then(|f| f.get(name).cloned()))
-        })
-    };
+    let field_error =
+        move || upload.photo_error.get().or_else(|| super::fields::field_error(upload.error.into(), name)());
     let described_by = {
         let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
         move || if field_error().is_some() { format!("{hint_id} {error_id}") } else { hint_id.clone() }

@@ -11,7 +11,7 @@ use crate::domain::feedback::{Moderation, SurveyKind, SurveyView, COMMENT_MAX, N
 use crate::domain::AppError;
 use crate::i18n::*;
 use crate::ui::components::errors::{ErrorNotice, FormErrors};
-use crate::ui::components::fields::{action_error, FieldMessage, TextField};
+use crate::ui::components::fields::{action_error, field_error, FieldMessage, TextField};
 
 #[component]
 pub fn FeedbackPage() -> impl IntoView {
@@ -117,8 +117,7 @@ pub fn AnswerFields(
         .with_untracked(|e| e.as_ref().and_then(|e| e.field_errors()).and_then(|f| f.value("score").map(str::to_owned)))
         .and_then(|s| s.parse::<i64>().ok());
     let checked = kept_score.or(score);
-    let score_error =
-        move || error.with(|e| e.as_ref().and_then(|e| e.field_errors()).and_then(|f| f.get("score").cloned()));
+    let score_error = field_error(error, "score");
     let scale: Vec<(i64, String)> = match kind {
         SurveyKind::Csat => {
             (1..=5).rev().map(|s| (s, format!("{s} – {}", csat_label(i18n.get_locale_untracked(), s)))).collect()
@@ -164,8 +163,7 @@ pub fn AnswerFields(
         _ => t_string!(i18n, feedback.comment),
     };
     let may_quote = matches!(kind, SurveyKind::Csat | SurveyKind::Nps);
-    let quote_error =
-        move || error.with(|e| e.as_ref().and_then(|e| e.field_errors()).and_then(|f| f.get("quote").cloned()));
+    let quote_error = field_error(error, "quote");
     let quote_view = may_quote.then(|| {
         let quote = view.quote.clone();
         let status = view.moderation.map(|m| match m {
@@ -225,8 +223,7 @@ pub fn RatingForm(rating: SurveyView, key_fields: AnyView, action: ServerAction<
     let error = action_error(action);
     let current = rating.score;
     let expired = rating.expired;
-    let score_error =
-        move || error.with(|e| e.as_ref().and_then(|e| e.field_errors()).and_then(|f| f.get("score").cloned()));
+    let score_error = field_error(error, "score");
     view! {
         <section aria-labelledby="rating-heading" class="card">
             <h2 id="rating-heading">{t!(i18n, feedback.csat_question)}</h2>
