@@ -430,5 +430,21 @@ async fn opening_a_rating_link_records_nothing_over_http() {
     assert_eq!(moderate.status(), 403);
     let editor = app.signed_in("ed@example.com", "editor").await;
     assert_eq!(app.call(&editor, "/api/editor/testimonials", &[]).await.status(), 200);
+
+    // Survey timing is an admin setting: customers and staff are refused, reading and saving.
+    let timing = [("fix_held_days", "3"), ("salience_days", "60"), ("nps_period_days", "90")];
+    for client in [&customer, &editor] {
+        assert_eq!(app.call(client, "/api/admin/surveys", &[]).await.status(), 403);
+        assert_eq!(app.call(client, "/api/admin/surveys/save", &timing).await.status(), 403);
+    }
+    assert_eq!(app.call(&TestApp::client(), "/api/admin/surveys/save", &timing).await.status(), 401);
+    let mut conn = s.db.acquire().await.unwrap();
+    assert_eq!(feedback::timing(&mut conn).await.unwrap(), portal::domain::feedback::SurveyTiming::default());
+    drop(conn);
+    let admin = app.signed_in("boss@example.com", "admin").await;
+    assert!(app.call(&admin, "/api/admin/surveys/save", &timing).await.status().is_success());
+    let mut conn = s.db.acquire().await.unwrap();
+    assert_eq!(feedback::timing(&mut conn).await.unwrap().fix_held_days, 3);
+    drop(conn);
     app.test_db.cleanup().await;
 }
