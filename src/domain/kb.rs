@@ -150,7 +150,10 @@ pub fn edits_wait(status: ArticleStatus) -> bool {
 /// The steps a waiting change of a published article can take from `step` (draft or in review): to review,
 /// back to draft, or published. The same rules as an article's own workflow apply (`check_transition`).
 pub fn next_change_steps(step: ArticleStatus) -> Vec<ArticleStatus> {
-    next_statuses(step).into_iter().filter(|to| matches!(to, ArticleStatus::InReview | ArticleStatus::Published | ArticleStatus::Draft)).collect()
+    next_statuses(step)
+        .into_iter()
+        .filter(|to| matches!(to, ArticleStatus::InReview | ArticleStatus::Published | ArticleStatus::Draft))
+        .collect()
 }
 
 /// Common words dropped from the words that must match (they are in almost every article, or in none when the

@@ -97,7 +97,14 @@ async fn write_text(
 
 /// Writes one locale's text as the article's own (status `status`), or, for a published article, as its waiting
 /// change; either way it is a revision.
-async fn write_edit(conn: &mut Conn, id: i64, status: ArticleStatus, edit: Text<'_>, author_id: i64, now: i64) -> DbResult<()> {
+async fn write_edit(
+    conn: &mut Conn,
+    id: i64,
+    status: ArticleStatus,
+    edit: Text<'_>,
+    author_id: i64,
+    now: i64,
+) -> DbResult<()> {
     if !edits_wait(status) {
         return write_text(conn, id, edit.locale, edit.title, edit.body_md, status, author_id, now).await;
     }

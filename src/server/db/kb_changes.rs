@@ -49,7 +49,13 @@ pub struct ChangeText<'a> {
 
 /// Saves the text of a change (a new one starts as a draft; a saved one keeps its step) and makes the saver
 /// its author; returns the change's step.
-pub async fn save(conn: &mut Conn, article_id: i64, text: &ChangeText<'_>, author_id: i64, now: i64) -> DbResult<String> {
+pub async fn save(
+    conn: &mut Conn,
+    article_id: i64,
+    text: &ChangeText<'_>,
+    author_id: i64,
+    now: i64,
+) -> DbResult<String> {
     sqlx::query_scalar(
         "INSERT INTO kb_pending_changes (article_id, locale, title, body_md, step, author_id, created_at, \
          updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (article_id, locale) DO UPDATE SET \

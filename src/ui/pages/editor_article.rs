@@ -368,7 +368,7 @@ fn PendingChange(id: i64, change: ChangeView, own_needs_review: bool, actions: A
     let error = action_error(actions.change);
     let discard_error = action_error(actions.discard);
     let author = change.author.clone().unwrap_or_else(|| t_string!(i18n, editor.unknown_author).to_string());
-    let locale = change.locale.clone();
+    let (change_locale, discard_locale) = (change.locale.clone(), change.locale.clone());
     view! {
         <section class="card" aria-labelledby="changes-heading">
             <h2 id="changes-heading">{t!(i18n, editor.changes_heading)}</h2>
@@ -381,7 +381,7 @@ fn PendingChange(id: i64, change: ChangeView, own_needs_review: bool, actions: A
             <ActionForm action=actions.change attr:novalidate=true attr:aria-label=move || t_string!(i18n, editor.changes_form_label)>
                 <FormErrors error form_id="changes" />
                 <input type="hidden" name="id" value=id />
-                <input type="hidden" name="locale" value=locale.clone() />
+                <input type="hidden" name="locale" value=change_locale />
                 <TextField form_id="changes" name="comment" multiline=true maxlength=crate::domain::kb::COMMENT_MAX
                     label=Signal::derive(move || t_string!(i18n, editor.comment_label).to_string())
                     hint=Signal::derive(move || t_string!(i18n, editor.comment_hint).to_string()) error />
@@ -405,7 +405,7 @@ fn PendingChange(id: i64, change: ChangeView, own_needs_review: bool, actions: A
             <ActionForm action=actions.discard attr:aria-label=move || t_string!(i18n, editor.change_discard)>
                 <FormErrors error=discard_error form_id="discard" />
                 <input type="hidden" name="id" value=id />
-                <input type="hidden" name="locale" value=locale />
+                <input type="hidden" name="locale" value=discard_locale />
                 <p class="hint">{t!(i18n, editor.change_discard_hint)}</p>
                 <button type="submit">{t!(i18n, editor.change_discard)}</button>
             </ActionForm>
