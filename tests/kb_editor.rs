@@ -8,10 +8,13 @@ mod common;
 use common::{create_user, TestApp};
 use portal::domain::kb::{ArticleStatus, Slug};
 use portal::domain::FieldError;
+use portal::server::db::kb_changes;
 use portal::server::db::{kb, Db};
 use portal::server::events::EventBus;
 use portal::server::kb::ensure_category;
-use portal::server::kb_editor::{change_status, create, restore, save, set_require_review, Edit, EditorError};
+use portal::server::kb_editor::{
+    change_pending, change_status, create, discard_pending, restore, save, set_require_review, Edit, EditorError,
+};
 
 const NOW: i64 = 1_700_000_000_000;
 
@@ -176,7 +179,147 @@ async fn the_list_filters_by_status_category_locale_and_text(db: Db) {
     assert!(kb::editor_list(&mut conn, &f("published", "", ""), 50).await.unwrap().is_empty());
 }
 
+/// The text readers get for `slug` in English.
+async fn public_body(db: &Db, slug: &str) -> Option<String> {
+    let mut conn = db.acquire().await.unwrap();
+    kb::published_article(&mut conn, "en", slug).await.unwrap().map(|a| a.body_md)
+}
+
+async fn edits_to_a_published_article_wait_for_the_workflow(db: Db) {
+    let author = editor(&db, "author@example.com").await;
+    let reviewer = editor(&db, "reviewer@example.com").await;
+    let cat = heating(&db).await;
+    set_require_review(&db, true, NOW).await.unwrap();
+    let slug = Slug::parse("pressure").unwrap();
+    let id = create(&db, author, &edit(&slug, cat, "Pressure", "Old advice."), NOW).await.unwrap();
+    change_status(&db, author, id, ArticleStatus::InReview, None, NOW).await.unwrap();
+    change_status(&db, reviewer, id, ArticleStatus::Published, None, NOW).await.unwrap();
+
+    // The author's save waits; readers keep the published text, the history has the save.
+    save(&db, author, id, &edit(&slug, cat, "Pressure", "New advice."), NOW + 1).await.unwrap();
+    assert_eq!(public_body(&db, "pressure").await.as_deref(), Some("Old advice."));
+    let mut conn = db.acquire().await.unwrap();
+    let change = kb_changes::get(&mut conn, id, "en").await.unwrap().expect("a waiting change");
+    assert_eq!((change.body_md.as_str(), change.step.as_str()), ("New advice.", "draft"));
+    assert_eq!(change.author_id, Some(author));
+    assert_eq!(kb::revisions(&mut conn, id).await.unwrap()[0].body_md, "New advice.");
+    drop(conn);
+
+    // Its own workflow: no publishing a draft, no publishing one's own with review on, a comment to send back.
+    let skip = change_pending(&db, reviewer, id, "en", ArticleStatus::Published, None, NOW).await;
+    assert_eq!(field_error(skip, "status"), FieldError::InvalidChoice);
+    change_pending(&db, author, id, "en", ArticleStatus::InReview, None, NOW + 2).await.unwrap();
+    let own = change_pending(&db, author, id, "en", ArticleStatus::Published, None, NOW).await;
+    assert_eq!(field_error(own, "status"), FieldError::OwnArticle);
+    let silent = change_pending(&db, reviewer, id, "en", ArticleStatus::Draft, None, NOW).await;
+    assert_eq!(field_error(silent, "comment"), FieldError::Required);
+    change_pending(&db, reviewer, id, "en", ArticleStatus::Draft, Some("Say which valve."), NOW + 3).await.unwrap();
+    let mut conn = db.acquire().await.unwrap();
+    assert_eq!(kb::revisions(&mut conn, id).await.unwrap()[0].note.as_deref(), Some("Say which valve."));
+    drop(conn);
+    assert_eq!(public_body(&db, "pressure").await.as_deref(), Some("Old advice."), "still the published text");
+
+    // Saved again (it stays at its step), reviewed, and published by the other editor: readers get it.
+    save(&db, author, id, &edit(&slug, cat, "Pressure", "Open the blue valve."), NOW + 4).await.unwrap();
+    change_pending(&db, author, id, "en", ArticleStatus::InReview, None, NOW + 5).await.unwrap();
+    save(&db, author, id, &edit(&slug, cat, "Pressure", "Open the blue valve slowly."), NOW + 6).await.unwrap();
+    let mut conn = db.acquire().await.unwrap();
+    assert_eq!(kb_changes::get(&mut conn, id, "en").await.unwrap().unwrap().step, "in_review");
+    drop(conn);
+    change_pending(&db, reviewer, id, "en", ArticleStatus::Published, None, NOW + 7).await.unwrap();
+    assert_eq!(public_body(&db, "pressure").await.as_deref(), Some("Open the blue valve slowly."));
+    let mut conn = db.acquire().await.unwrap();
+    assert_eq!(kb_changes::get(&mut conn, id, "en").await.unwrap(), None, "the change is done");
+    let article = kb::editor_article(&mut conn, id).await.unwrap().unwrap();
+    assert_eq!((article.status.as_str(), article.updated_at), ("published", NOW + 7));
+    let newest = &kb::revisions(&mut conn, id).await.unwrap()[0];
+    assert_eq!((newest.status.as_str(), newest.author.as_deref()), ("published", Some("reviewer@example.com")));
+    drop(conn);
+    let gone = change_pending(&db, reviewer, id, "en", ArticleStatus::Published, None, NOW).await;
+    assert!(matches!(gone, Err(EditorError::NotFound)), "{gone:?}");
+}
+
+async fn a_new_translation_of_a_published_article_waits_too(db: Db) {
+    let author = editor(&db, "author@example.com").await;
+    let cat = heating(&db).await;
+    let slug = Slug::parse("thermostat").unwrap();
+    let id = create(&db, author, &edit(&slug, cat, "Thermostat", "Set it to 20."), NOW).await.unwrap();
+    publish(&db, author, id).await;
+    let pl = Edit { slug: &slug, category_id: cat, locale: "pl", title: "Termostat", body_md: "Ustaw 20." };
+    save(&db, author, id, &pl, NOW + 1).await.unwrap();
+    let mut conn = db.acquire().await.unwrap();
+    assert_eq!(kb::published_article(&mut conn, "pl", "thermostat").await.unwrap().unwrap().locale, "en");
+    drop(conn);
+    // Without review required, the author takes it through both steps.
+    change_pending(&db, author, id, "pl", ArticleStatus::InReview, None, NOW + 2).await.unwrap();
+    change_pending(&db, author, id, "pl", ArticleStatus::Published, None, NOW + 3).await.unwrap();
+    let mut conn = db.acquire().await.unwrap();
+    let polish = kb::published_article(&mut conn, "pl", "thermostat").await.unwrap().unwrap();
+    assert_eq!((polish.locale.as_str(), polish.body_md.as_str()), ("pl", "Ustaw 20."));
+}
+
+async fn restoring_discarding_and_unpublishing_with_a_waiting_change(db: Db) {
+    let author = editor(&db, "author@example.com").await;
+    let cat = heating(&db).await;
+    let slug = Slug::parse("frozen-pipe").unwrap();
+    let id = create(&db, author, &edit(&slug, cat, "Frozen pipe", "First."), NOW).await.unwrap();
+    publish(&db, author, id).await;
+    let mut conn = db.acquire().await.unwrap();
+    let first = kb::revisions(&mut conn, id).await.unwrap()[0].id;
+    drop(conn);
+
+    // A restore of a published article is a waiting change too; discarding it keeps the published text.
+    save(&db, author, id, &edit(&slug, cat, "Frozen pipe", "Second."), NOW + 1).await.unwrap();
+    change_pending(&db, author, id, "en", ArticleStatus::InReview, None, NOW + 2).await.unwrap();
+    change_pending(&db, author, id, "en", ArticleStatus::Published, None, NOW + 3).await.unwrap();
+    restore(&db, author, id, first, NOW + 4).await.unwrap();
+    assert_eq!(public_body(&db, "frozen-pipe").await.as_deref(), Some("Second."));
+    let mut conn = db.acquire().await.unwrap();
+    assert_eq!(kb_changes::get(&mut conn, id, "en").await.unwrap().unwrap().body_md, "First.");
+    drop(conn);
+    discard_pending(&db, id, "en").await.unwrap();
+    assert!(matches!(discard_pending(&db, id, "en").await, Err(EditorError::NotFound)));
+    assert_eq!(public_body(&db, "frozen-pipe").await.as_deref(), Some("Second."));
+
+    // Back to draft: no longer public, so the waiting change becomes the article's text.
+    save(&db, author, id, &edit(&slug, cat, "Frozen pipe", "Third."), NOW + 5).await.unwrap();
+    change_status(&db, author, id, ArticleStatus::Draft, None, NOW + 6).await.unwrap();
+    let mut conn = db.acquire().await.unwrap();
+    assert_eq!(kb_changes::for_article(&mut conn, id).await.unwrap(), vec![]);
+    assert_eq!(kb::translations(&mut conn, id).await.unwrap()[0].body_md, "Third.");
+    drop(conn);
+    // A draft's saves replace its text at once.
+    save(&db, author, id, &edit(&slug, cat, "Frozen pipe", "Fourth."), NOW + 7).await.unwrap();
+    let mut conn = db.acquire().await.unwrap();
+    assert_eq!(kb::translations(&mut conn, id).await.unwrap()[0].body_md, "Fourth.");
+    assert_eq!(kb_changes::for_article(&mut conn, id).await.unwrap(), vec![]);
+}
+
+async fn the_list_marks_and_finds_waiting_changes(db: Db) {
+    let author = editor(&db, "author@example.com").await;
+    let cat = heating(&db).await;
+    let slug = Slug::parse("descale").unwrap();
+    let id = create(&db, author, &edit(&slug, cat, "Descale", "Vinegar."), NOW).await.unwrap();
+    publish(&db, author, id).await;
+    let filter = |status: &str| kb::EditorFilter { status: status.into(), ..Default::default() };
+    let mut conn = db.acquire().await.unwrap();
+    assert_eq!(kb::editor_list(&mut conn, &filter(""), 50).await.unwrap()[0].change_step, None);
+    drop(conn);
+    save(&db, author, id, &edit(&slug, cat, "Descale", "Citric acid."), NOW + 1).await.unwrap();
+    change_pending(&db, author, id, "en", ArticleStatus::InReview, None, NOW + 2).await.unwrap();
+    let mut conn = db.acquire().await.unwrap();
+    let rows = kb::editor_list(&mut conn, &filter("in_review"), 50).await.unwrap();
+    assert_eq!(rows.len(), 1, "a reviewer looking for work in review finds the change");
+    assert_eq!((rows[0].status.as_str(), rows[0].change_step.as_deref()), ("published", Some("in_review")));
+    assert_eq!(kb::editor_list(&mut conn, &filter("published"), 50).await.unwrap().len(), 1);
+    assert!(kb::editor_list(&mut conn, &filter("draft"), 50).await.unwrap().is_empty());
+}
+
 on_both_backends!(
+    edits_to_a_published_article_wait_for_the_workflow,
+    a_new_translation_of_a_published_article_waits_too,
+    restoring_discarding_and_unpublishing_with_a_waiting_change,
+    the_list_marks_and_finds_waiting_changes,
     every_save_and_restore_is_a_new_revision,
     a_slug_clash_is_a_field_error,
     renaming_a_published_article_leaves_a_redirect,
@@ -194,6 +337,8 @@ const ENDPOINTS: &[(&str, &[(&str, &str)])] = &[
     ("/api/editor/restore", &[("id", "1"), ("revision", "1")]),
     ("/api/editor/diff", &[("id", "1"), ("from", "1"), ("to", "1")]),
     ("/api/editor/require_review", &[("on", "on")]),
+    ("/api/editor/changes/status", &[("id", "1"), ("locale", "en"), ("to", "published")]),
+    ("/api/editor/changes/discard", &[("id", "1"), ("locale", "en")]),
     ("/api/editor/gaps", &[]),
     ("/api/editor/gaps/close", &[("query", "q"), ("locale", "en"), ("slug", "a")]),
     ("/api/editor/gaps/stale_months", &[("months", "3")]),
@@ -273,7 +418,9 @@ async fn the_old_address_of_a_renamed_article_answers_301() {
     let response =
         anonymous.get(app.url("/help/articles/new-name")).header("accept-language", "en").send().await.unwrap();
     assert_eq!(response.status(), 200);
-    assert!(response.text().await.unwrap().contains("Body text, edited."));
+    // The new address answers at once; the edited text waits as a change until it is published.
+    let page = response.text().await.unwrap();
+    assert!(page.contains("Body text.") && !page.contains("Body text, edited."), "{page}");
     let response = anonymous.get(app.url("/help/articles/never-existed")).send().await.unwrap();
     assert_eq!(response.status(), 404);
 }
@@ -417,4 +564,33 @@ async fn with_review_required_the_page_offers_publishing_to_other_editors_only()
     post_form(&app, &reviewer, "/api/editor/status", &page, &[("id", &id), ("to", "published")]).await;
     let public = TestApp::client().get(app.url("/help/articles/mine")).send().await.unwrap();
     assert_eq!(public.status(), 200);
+
+    // The author edits the published article: the change waits, shown with its diff; readers see the old text.
+    let edit = [
+        ("id", id.as_str()),
+        ("slug", "mine"),
+        ("category", cat.as_str()),
+        ("locale", "en"),
+        ("title", "Mine"),
+        ("body", "Better text"),
+    ];
+    post_form(&app, &author, "/api/editor/save", &page, &edit).await;
+    assert!(html(&app, &TestApp::client(), "/help/articles/mine").await.contains("<p>Text</p>"));
+    assert!(!html(&app, &TestApp::client(), "/help/articles/mine").await.contains("Better text"));
+    let mine = html(&app, &author, &page).await;
+    assert!(mine.contains("Changes waiting to be published") && mine.contains("+ Better text"), "{mine}");
+    let change = [("id", id.as_str()), ("locale", "en"), ("to", "in_review"), ("comment", "")];
+    post_form(&app, &author, "/api/editor/changes/status", &page, &change).await;
+    let mine = html(&app, &author, &page).await;
+    assert!(mine.contains("another editor publishes them") && !mine.contains("Publish changes"), "{mine}");
+    let list = html(&app, &reviewer, "/editor?status=in_review").await;
+    assert!(list.contains("changes in review"), "{list}");
+    let theirs = html(&app, &reviewer, &page).await;
+    assert!(theirs.contains("Publish changes"), "{theirs}");
+    let publish = [("id", id.as_str()), ("locale", "en"), ("to", "published"), ("comment", "")];
+    let refused = app.call(&author, "/api/editor/changes/status", &publish).await;
+    assert_eq!(refused.status(), 400, "the server refuses the author too");
+    post_form(&app, &reviewer, "/api/editor/changes/status", &page, &publish).await;
+    assert!(html(&app, &TestApp::client(), "/help/articles/mine").await.contains("Better text"));
+    assert!(!html(&app, &reviewer, &page).await.contains("Changes waiting to be published"));
 }

@@ -14,10 +14,11 @@ import {
 
 /**
  * The knowledge-base workflow: an editor drafts an article and sends it for review, a second editor
- * publishes it, and a visitor finds it through search and says it helped.
+ * publishes it, and a visitor finds it through search and says it helped. Then the author edits the published
+ * article: the change waits (readers keep the published text) until the second editor publishes it.
  */
 test('an article goes from draft through review to a reader', async ({ page, browser }, testInfo) => {
-  test.setTimeout(120_000);
+  test.setTimeout(240_000);
   const js = isJsEnabled(page);
   const marker = `qz${testInfo.project.name.replace('-', '')}${Date.now()}`;
   const slug = `descale-kettle-${marker}`;
@@ -59,6 +60,42 @@ test('an article goes from draft through review to a reader', async ({ page, bro
     await expect(reviewer.getByRole('form', { name: 'Workflow' }).getByRole('button', { name: 'Archive' })).toBeVisible();
     await settle(reviewer);
     await expectNoA11yViolations(reviewer, { label: 'editor article, published' });
+
+    // The author edits the published article: the change waits for the workflow.
+    await gotoAndSettle(page, new URL(articleUrl).pathname);
+    const edit = page.getByRole('form', { name: 'Edit article' });
+    await edit.getByLabel('Text (Markdown)').fill(`## Why\n\nDescale every month (${marker}-v2).`);
+    await edit.getByRole('button', { name: 'Save' }).click();
+    const changes = page.getByRole('region', { name: 'Changes waiting to be published' });
+    await expect(changes).toBeVisible();
+    await expect(changes.getByText(`+ Descale every month (${marker}-v2).`)).toBeVisible();
+    await settle(page);
+    await expectNoA11yViolations(page, { label: 'editor article with a waiting change' });
+    await changes.getByRole('button', { name: 'Send changes for review' }).click();
+    await expect(
+      page.getByRole('form', { name: 'Changes workflow' }).getByRole('button', { name: 'Send changes back to draft' }),
+    ).toBeVisible();
+    await settle(page);
+
+    // Until the second editor publishes it, readers get the published text.
+    const visitor = await browser.newContext({ javaScriptEnabled: js, baseURL: process.env.E2E_BASE_URL });
+    jsEnabledByContext.set(visitor, js);
+    try {
+      const reader = await visitor.newPage();
+      await gotoAndSettle(reader, `/help/articles/${slug}`);
+      await expect(reader.getByText(`Limescale slows heating (${marker}).`)).toBeVisible();
+      await expect(reader.getByText(`(${marker}-v2)`)).toHaveCount(0);
+
+      await gotoAndSettle(reviewer, new URL(articleUrl).pathname);
+      await reviewer.getByRole('form', { name: 'Changes workflow' }).getByRole('button', { name: 'Publish changes' }).click();
+      await expect(reviewer.getByRole('region', { name: 'Changes waiting to be published' })).toHaveCount(0);
+      await settle(reviewer);
+
+      await gotoAndSettle(reader, `/help/articles/${slug}`);
+      await expect(reader.getByText(`Descale every month (${marker}-v2).`)).toBeVisible();
+    } finally {
+      await visitor.close();
+    }
   } finally {
     await context.close();
   }
@@ -68,6 +105,7 @@ test('an article goes from draft through review to a reader', async ({ page, bro
   await gotoAndSettle(page, `/help/search?q=${marker}`);
   await page.getByRole('link', { name: `Descaling a kettle ${marker}` }).click();
   await expect(h1(page, `Descaling a kettle ${marker}`)).toBeVisible();
+  await expect(page.getByText(`Descale every month (${marker}-v2).`)).toBeVisible();
   await settle(page);
   const feedback = page.getByRole('region', { name: 'Was this helpful?' });
   await feedback.getByRole('button', { name: 'Yes', exact: true }).click();

@@ -20,6 +20,8 @@ pub struct EditorArticleSummary {
     pub category: String,
     pub locales: Vec<String>,
     pub updated_at: i64,
+    /// A published article with changes waiting: the furthest step they are at (draft or in review).
+    pub change: Option<ArticleStatus>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,6 +50,24 @@ pub struct RevisionView {
     pub at: i64,
 }
 
+/// A published article's waiting change of one locale, with its difference from the published text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeView {
+    pub locale: String,
+    pub title: String,
+    pub body_md: String,
+    /// Draft or in review.
+    pub step: ArticleStatus,
+    /// The editor who saved it last.
+    pub author: Option<String>,
+    /// The signed-in editor saved it last (with review required they cannot publish it).
+    pub own: bool,
+    pub at: i64,
+    pub next_steps: Vec<ArticleStatus>,
+    /// The published text → the change, title line first.
+    pub diff: Vec<DiffLine>,
+}
+
 /// An article to edit, with what its forms offer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArticleDraft {
@@ -59,6 +79,8 @@ pub struct ArticleDraft {
     pub own: bool,
     pub require_review: bool,
     pub translations: Vec<TranslationView>,
+    /// The waiting changes of a published article, per locale.
+    pub changes: Vec<ChangeView>,
     pub revisions: Vec<RevisionView>,
     pub categories: Vec<Choice>,
     pub next_statuses: Vec<ArticleStatus>,
@@ -145,6 +167,7 @@ pub async fn editor_list(
                     .unwrap_or_default(),
                 locales: vec![row.locale],
                 updated_at: row.updated_at,
+                change: row.change_step.as_deref().and_then(ArticleStatus::parse),
             }),
         }
     }
@@ -174,10 +197,30 @@ pub async fn editor_article(id: i64) -> Result<ArticleDraft, AppError> {
         return Err(fail(AppError::NotFound));
     };
     let translations = kb::translations(&mut conn, id).await.map_err(db_error)?;
+    let changes = crate::server::db::kb_changes::for_article(&mut conn, id).await.map_err(db_error)?;
     let revisions = kb::revisions(&mut conn, id).await.map_err(db_error)?;
     let images = crate::server::db::kb_images::for_article(&mut conn, id).await.map_err(db_error)?;
     let categories = category_choices(&mut conn).await?;
     let status = ArticleStatus::parse(&article.status).unwrap_or(ArticleStatus::Draft);
+    let changes = changes
+        .into_iter()
+        .map(|c| {
+            let live = translations.iter().find(|t| t.locale == c.locale);
+            let old = live.map(|t| format!("# {}\n{}", t.title, t.body_md)).unwrap_or_default();
+            let step = ArticleStatus::parse(&c.step).unwrap_or(ArticleStatus::Draft);
+            ChangeView {
+                diff: diff_lines(&old, &format!("# {}\n{}", c.title, c.body_md)),
+                locale: c.locale,
+                title: c.title,
+                body_md: c.body_md,
+                step,
+                author: c.author,
+                own: c.author_id == Some(user.id),
+                at: c.updated_at,
+                next_steps: crate::domain::kb::next_change_steps(step),
+            }
+        })
+        .collect();
     Ok(ArticleDraft {
         id,
         slug: article.slug,
@@ -189,6 +232,7 @@ pub async fn editor_article(id: i64) -> Result<ArticleDraft, AppError> {
             .into_iter()
             .map(|t| TranslationView { locale: t.locale, title: t.title, body_md: t.body_md })
             .collect(),
+        changes,
         revisions: revisions
             .into_iter()
             .map(|r| RevisionView {
@@ -336,7 +380,12 @@ pub async fn diff_revisions(id: i64, from: i64, to: i64) -> Result<Vec<DiffLine>
     };
     let old_text = format!("# {}\n{}", old.title, old.body_md);
     let new_text = format!("# {}\n{}", new.title, new.body_md);
-    Ok(crate::server::kb_editor::line_diff(&old_text, &new_text)
+    Ok(diff_lines(&old_text, &new_text))
+}
+
+#[cfg(feature = "ssr")]
+fn diff_lines(old: &str, new: &str) -> Vec<DiffLine> {
+    crate::server::kb_editor::line_diff(old, new)
         .into_iter()
         .map(|(kind, text)| DiffLine {
             kind: match kind {
@@ -346,7 +395,51 @@ pub async fn diff_revisions(id: i64, from: i64, to: i64) -> Result<Vec<DiffLine>
             },
             text,
         })
-        .collect())
+        .collect()
+}
+
+/// Moves a published article's waiting change of `locale` in the workflow (`to`: in_review, published or
+/// draft; `comment` is needed to send it back from review). With review required, the editor who saved it
+/// last cannot publish it.
+#[server(prefix = "/api", endpoint = "editor/changes/status")]
+pub async fn change_pending_status(
+    id: i64,
+    locale: String,
+    to: String,
+    comment: Option<String>,
+) -> Result<(), AppError> {
+    use super::guard::{invalid, state};
+    use crate::domain::FieldError;
+    use crate::server::now_ms;
+
+    let user = require_editor()?;
+    let Some(to) = ArticleStatus::parse(&to) else { return Err(invalid("status", FieldError::InvalidChoice)) };
+    crate::server::kb_editor::change_pending(&state().db, user.id, id, &locale, to, comment.as_deref(), now_ms())
+        .await
+        .map_err(editor_error)?;
+    leptos_axum::redirect(&format!("/editor/articles/{id}?locale={}", locale_param(&locale)));
+    Ok(())
+}
+
+/// Drops a published article's waiting change of `locale`; readers keep the published text.
+#[server(prefix = "/api", endpoint = "editor/changes/discard")]
+pub async fn discard_pending_change(id: i64, locale: String) -> Result<(), AppError> {
+    use super::guard::state;
+
+    require_editor()?;
+    crate::server::kb_editor::discard_pending(&state().db, id, &locale).await.map_err(editor_error)?;
+    leptos_axum::redirect(&format!("/editor/articles/{id}?locale={}", locale_param(&locale)));
+    Ok(())
+}
+
+/// A locale for a redirect's query string: a known one, else English (the value came from a form).
+#[cfg(feature = "ssr")]
+fn locale_param(locale: &str) -> &str {
+    if locale.parse::<crate::i18n::Locale>().is_ok() {
+        locale
+    } else {
+        "en"
+    }
 }
 
 /// Turns "require review" on (`on` present, a checked box) or off. Admins only.

@@ -141,6 +141,21 @@ pub fn next_statuses(from: ArticleStatus) -> Vec<ArticleStatus> {
     ArticleStatus::ALL.into_iter().filter(|to| *to != from && from.can_become(*to)).collect()
 }
 
+/// Whether saving an article's text waits as a change instead of replacing what readers see: only a published
+/// article's does (drafts, articles in review and archived ones are not public).
+pub fn edits_wait(status: ArticleStatus) -> bool {
+    status == ArticleStatus::Published
+}
+
+/// The steps a waiting change of a published article can take from `step` (draft or in review): to review,
+/// back to draft, or published. The same rules as an article's own workflow apply (`check_transition`).
+pub fn next_change_steps(step: ArticleStatus) -> Vec<ArticleStatus> {
+    next_statuses(step)
+        .into_iter()
+        .filter(|to| matches!(to, ArticleStatus::InReview | ArticleStatus::Published | ArticleStatus::Draft))
+        .collect()
+}
+
 /// Common words dropped from the words that must match (they are in almost every article, or in none when the
 /// index does not keep them). A query made only of such words keeps them.
 const STOP_WORDS: &[&str] = &[
@@ -351,6 +366,15 @@ mod tests {
         assert_eq!(check_transition(InReview, Draft, true, false, false), Err(WorkflowRefusal::CommentRequired));
         assert_eq!(check_transition(InReview, Draft, true, false, true), Ok(()));
         assert_eq!(next_statuses(Published), vec![Draft, Archived]);
+    }
+
+    #[test]
+    fn only_published_articles_keep_edits_waiting() {
+        use ArticleStatus::*;
+        assert!(edits_wait(Published));
+        assert!(!edits_wait(Draft) && !edits_wait(InReview) && !edits_wait(Archived));
+        assert_eq!(next_change_steps(Draft), vec![InReview]);
+        assert_eq!(next_change_steps(InReview), vec![Draft, Published]);
     }
 
     #[test]

@@ -6,9 +6,9 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::domain::kb::{check_transition, ArticleStatus, Slug, WorkflowRefusal};
+use crate::domain::kb::{check_transition, edits_wait, ArticleStatus, Slug, WorkflowRefusal};
 use crate::domain::{FieldError, FieldErrors};
-use crate::server::db::{kb, settings, Db, DbResult};
+use crate::server::db::{kb, kb_changes, settings, Conn, Db, DbResult};
 use crate::server::markdown;
 use crate::server::state::AppState;
 
@@ -81,7 +81,7 @@ pub async fn create(db: &Db, author_id: i64, edit: &Edit<'_>, now: i64) -> Resul
 
 #[allow(clippy::too_many_arguments)]
 async fn write_text(
-    conn: &mut crate::server::db::Conn,
+    conn: &mut Conn,
     id: i64,
     locale: &str,
     title: &str,
@@ -95,8 +95,37 @@ async fn write_text(
     kb::save_translation(conn, id, &text, status, Some(author_id), now).await
 }
 
-/// Saves an article's slug, category and one locale's text (a new revision). A published article whose slug
-/// changes keeps answering at its old address, with a permanent redirect.
+/// Writes one locale's text as the article's own (status `status`), or, for a published article, as its waiting
+/// change; either way it is a revision.
+async fn write_edit(
+    conn: &mut Conn,
+    id: i64,
+    status: ArticleStatus,
+    edit: Text<'_>,
+    author_id: i64,
+    now: i64,
+) -> DbResult<()> {
+    if !edits_wait(status) {
+        return write_text(conn, id, edit.locale, edit.title, edit.body_md, status, author_id, now).await;
+    }
+    let text = kb_changes::ChangeText { locale: edit.locale, title: edit.title, body_md: edit.body_md };
+    let step = kb_changes::save(conn, id, &text, author_id, now).await?;
+    let revision =
+        kb::TranslationRow { locale: edit.locale.into(), title: edit.title.into(), body_md: edit.body_md.into() };
+    kb::add_revision(conn, id, &revision, status_of(&step), author_id, None, now).await
+}
+
+/// One locale's title and Markdown.
+#[derive(Clone, Copy)]
+struct Text<'a> {
+    locale: &'a str,
+    title: &'a str,
+    body_md: &'a str,
+}
+
+/// Saves an article's slug, category and one locale's text (a new revision); a published article's text waits
+/// as a change. A published article whose slug changes keeps answering at its old address, with a permanent
+/// redirect.
 pub async fn save(db: &Db, author_id: i64, id: i64, edit: &Edit<'_>, now: i64) -> Result<(), EditorError> {
     let mut tx = db.begin().await?;
     let Some(article) = kb::editor_article(&mut tx, id).await? else { return Err(EditorError::NotFound) };
@@ -110,7 +139,8 @@ pub async fn save(db: &Db, author_id: i64, id: i64, edit: &Edit<'_>, now: i64) -
     if article.slug != edit.slug.as_str() && status == ArticleStatus::Published {
         kb::add_redirect(&mut tx, &article.slug, id, now).await?;
     }
-    write_text(&mut tx, id, edit.locale, edit.title, edit.body_md, status, author_id, now).await?;
+    let text = Text { locale: edit.locale, title: edit.title, body_md: edit.body_md };
+    write_edit(&mut tx, id, status, text, author_id, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -141,23 +171,83 @@ pub async fn change_status(
     check_transition(from, to, require_review, article.author_id == Some(actor_id), comment.is_some())
         .map_err(refusal)?;
     kb::set_status(&mut tx, id, to, now).await?;
+    if from == ArticleStatus::Published {
+        // No longer public: the waiting changes become the article's text, to be reworked from there.
+        for change in kb_changes::for_article(&mut tx, id).await? {
+            let author = change.author_id.unwrap_or(actor_id);
+            write_text(&mut tx, id, &change.locale, &change.title, &change.body_md, to, author, now).await?;
+            kb_changes::delete(&mut tx, id, &change.locale).await?;
+        }
+    }
     if let Some(comment) = comment {
         if let Some(text) = kb::translations(&mut tx, id).await?.into_iter().next() {
-            kb::add_note_revision(&mut tx, id, &text, to, actor_id, comment, now).await?;
+            kb::add_revision(&mut tx, id, &text, to, actor_id, Some(comment), now).await?;
         }
     }
     tx.commit().await?;
     Ok(())
 }
 
-/// Makes an old revision's text current again, as a new revision (history is never rewritten).
+/// Moves the waiting change of one locale of a published article in the workflow, by the article workflow's
+/// rules (`check_transition`; the change's author is the editor who saved it last). Publishing it makes it the
+/// text readers see (a revision) and ends the change; sending it back from review needs `comment`.
+#[allow(clippy::too_many_arguments)]
+pub async fn change_pending(
+    db: &Db,
+    actor_id: i64,
+    id: i64,
+    locale: &str,
+    to: ArticleStatus,
+    comment: Option<&str>,
+    now: i64,
+) -> Result<(), EditorError> {
+    let require_review = require_review(db).await?;
+    let mut tx = db.begin().await?;
+    if kb::editor_article(&mut tx, id).await?.is_none() {
+        return Err(EditorError::NotFound);
+    }
+    let Some(change) = kb_changes::get(&mut tx, id, locale).await? else { return Err(EditorError::NotFound) };
+    let from = status_of(&change.step);
+    let comment = comment.map(str::trim).filter(|c| !c.is_empty());
+    check_transition(from, to, require_review, change.author_id == Some(actor_id), comment.is_some())
+        .map_err(refusal)?;
+    if to == ArticleStatus::Published {
+        write_text(&mut tx, id, locale, &change.title, &change.body_md, to, actor_id, now).await?;
+        kb_changes::delete(&mut tx, id, locale).await?;
+        kb::touch_article(&mut tx, id, now).await?;
+    } else {
+        kb_changes::set_step(&mut tx, id, locale, to, now).await?;
+        if let Some(comment) = comment {
+            let text = kb::TranslationRow { locale: change.locale, title: change.title, body_md: change.body_md };
+            kb::add_revision(&mut tx, id, &text, to, actor_id, Some(comment), now).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Drops the waiting change of one locale (readers keep the published text; its saves stay in the history).
+pub async fn discard_pending(db: &Db, id: i64, locale: &str) -> Result<(), EditorError> {
+    let mut conn = db.acquire().await?;
+    if kb_changes::delete(&mut conn, id, locale).await? {
+        Ok(())
+    } else {
+        Err(EditorError::NotFound)
+    }
+}
+
+/// Makes an old revision's text current again, as a new revision (history is never rewritten); for a published
+/// article, its waiting change.
 pub async fn restore(db: &Db, actor_id: i64, id: i64, revision_id: i64, now: i64) -> Result<(), EditorError> {
     let mut tx = db.begin().await?;
     let Some(article) = kb::editor_article(&mut tx, id).await? else { return Err(EditorError::NotFound) };
     let Some(old) = kb::revision(&mut tx, id, revision_id).await? else { return Err(EditorError::NotFound) };
     let status = status_of(&article.status);
-    write_text(&mut tx, id, &old.locale, &old.title, &old.body_md, status, actor_id, now).await?;
-    kb::touch_article(&mut tx, id, now).await?;
+    let text = Text { locale: &old.locale, title: &old.title, body_md: &old.body_md };
+    write_edit(&mut tx, id, status, text, actor_id, now).await?;
+    if !edits_wait(status) {
+        kb::touch_article(&mut tx, id, now).await?;
+    }
     tx.commit().await?;
     Ok(())
 }

@@ -631,15 +631,20 @@ pub struct EditorListRow {
     pub updated_at: i64,
     pub locale: String,
     pub title: String,
+    /// The furthest step of the article's waiting changes ("in_review" before "draft"), if it has any.
+    pub change_step: Option<String>,
 }
 
-/// The articles the filter matches, most recently changed first.
+/// The articles the filter matches, most recently changed first. The status filter also finds published
+/// articles whose waiting changes are at that step (a reviewer looking for "in review" sees them).
 pub async fn editor_list(conn: &mut Conn, filter: &EditorFilter, limit: i64) -> DbResult<Vec<EditorListRow>> {
     sqlx::query_as(
-        "SELECT a.id, a.slug, a.category_id, a.status, a.updated_at, t.locale, t.title FROM kb_articles a \
-         JOIN kb_translations t ON t.article_id = a.id \
+        "SELECT a.id, a.slug, a.category_id, a.status, a.updated_at, t.locale, t.title, \
+         (SELECT MAX(p.step) FROM kb_pending_changes p WHERE p.article_id = a.id) AS change_step \
+         FROM kb_articles a JOIN kb_translations t ON t.article_id = a.id \
          WHERE a.id IN (SELECT a2.id FROM kb_articles a2 \
-           WHERE ($1 = '' OR a2.status = $1) AND ($2 = 0 OR a2.category_id = $2) \
+           WHERE ($1 = '' OR a2.status = $1 \
+             OR EXISTS (SELECT 1 FROM kb_pending_changes p2 WHERE p2.article_id = a2.id AND p2.step = $1)) AND ($2 = 0 OR a2.category_id = $2) \
            AND ($3 = '' OR EXISTS (SELECT 1 FROM kb_translations l WHERE l.article_id = a2.id AND l.locale = $3)) \
            AND ($4 = '' OR LOWER(a2.slug) LIKE LOWER($5) ESCAPE '\\' OR EXISTS (SELECT 1 FROM kb_translations s \
              WHERE s.article_id = a2.id AND (LOWER(s.title) LIKE LOWER($5) ESCAPE '\\' \
@@ -691,15 +696,15 @@ pub async fn revision(conn: &mut Conn, article_id: i64, revision_id: i64) -> DbR
         .await
 }
 
-/// Records a revision carrying a note (a reviewer's reason for sending an article back) without changing
-/// the article's text.
-pub async fn add_note_revision(
+/// Records a revision without changing the article's published text: a waiting change's save, or a
+/// reviewer's reason (`note`) for sending an article or a change back.
+pub async fn add_revision(
     conn: &mut Conn,
     article_id: i64,
     text: &TranslationRow,
     status: ArticleStatus,
     author_id: i64,
-    note: &str,
+    note: Option<&str>,
     now: i64,
 ) -> DbResult<()> {
     sqlx::query(

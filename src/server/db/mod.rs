@@ -6,6 +6,7 @@ pub mod events;
 pub mod feedback;
 pub mod insights;
 pub mod kb;
+pub mod kb_changes;
 pub mod kb_gaps;
 pub mod kb_images;
 pub mod magic_links;

@@ -26,6 +26,15 @@ pub fn status_text(i18n: I18nContext<Locale>, status: ArticleStatus) -> String {
     .to_string()
 }
 
+/// How the list marks a published article whose changes wait at `step`.
+fn change_mark(i18n: I18nContext<Locale>, step: ArticleStatus) -> String {
+    match step {
+        ArticleStatus::InReview => t_string!(i18n, editor.list_change_in_review),
+        _ => t_string!(i18n, editor.list_change_draft),
+    }
+    .to_string()
+}
+
 /// The name of an article language in the page's language.
 pub fn locale_text(i18n: I18nContext<Locale>, locale: &str) -> String {
     match locale {
@@ -163,7 +172,10 @@ fn ListBody(index: EditorIndex, is_admin: bool) -> impl IntoView {
                                             <br />
                                             <code>{a.slug}</code>
                                         </td>
-                                        <td>{status_text(i18n, a.status)}</td>
+                                        <td>
+                                            {status_text(i18n, a.status)}
+                                            {a.change.map(|step| view! { " · " <em>{change_mark(i18n, step)}</em> })}
+                                        </td>
                                         <td>{a.category}</td>
                                         <td>{locales}</td>
                                         <td><Timestamp at=a.updated_at /></td>

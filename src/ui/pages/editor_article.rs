@@ -6,8 +6,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::editor::{
-    diff_revisions, editor_article, editor_categories, preview_article, ArticleDraft, ChangeArticleStatus, DiffKind,
-    RestoreRevision, RevisionView, SaveArticle,
+    diff_revisions, editor_article, editor_categories, preview_article, ArticleDraft, ChangeArticleStatus,
+    ChangePendingStatus, ChangeView, DiffKind, DiffLine, DiscardPendingChange, RestoreRevision, RevisionView,
+    SaveArticle,
 };
 use crate::api::jobs::Choice;
 use crate::app::Page;
@@ -75,6 +76,8 @@ pub fn EditorArticlePage() -> impl IntoView {
         save: ServerAction::<SaveArticle>::new(),
         status: ServerAction::<ChangeArticleStatus>::new(),
         restore: ServerAction::<RestoreRevision>::new(),
+        change: ServerAction::<ChangePendingStatus>::new(),
+        discard: ServerAction::<DiscardPendingChange>::new(),
         images: RwSignal::new(0),
     };
     let query = use_query_map();
@@ -84,6 +87,8 @@ pub fn EditorArticlePage() -> impl IntoView {
                 actions.save.version().get(),
                 actions.status.version().get(),
                 actions.restore.version().get(),
+                actions.change.version().get(),
+                actions.discard.version().get(),
                 actions.images.get(),
                 query.get(),
             )
@@ -119,6 +124,8 @@ struct Actions {
     save: ServerAction<SaveArticle>,
     status: ServerAction<ChangeArticleStatus>,
     restore: ServerAction<RestoreRevision>,
+    change: ServerAction<ChangePendingStatus>,
+    discard: ServerAction<DiscardPendingChange>,
     /// Images uploaded from this page (with JavaScript the upload stays on the page).
     images: RwSignal<u64>,
 }
@@ -131,8 +138,16 @@ fn EditArticle(article: ArticleDraft, actions: Actions) -> impl IntoView {
         .with_untracked(|q| q.get("locale"))
         .filter(|l| LOCALES.contains(&l.as_str()))
         .unwrap_or_else(|| "en".to_owned());
+    // A published article's form continues its waiting change, if this locale has one.
+    let change = article.changes.iter().find(|c| c.locale == locale).cloned();
     let text = article.translations.iter().find(|t| t.locale == locale).cloned();
-    let (title, body) = text.map(|t| (t.title, t.body_md)).unwrap_or_default();
+    let (title, body) = match &change {
+        Some(c) => (c.title.clone(), c.body_md.clone()),
+        None => text.map(|t| (t.title, t.body_md)).unwrap_or_default(),
+    };
+    let other_changes: Vec<String> =
+        article.changes.iter().filter(|c| c.locale != locale).map(|c| c.locale.clone()).collect();
+    let published = article.status == ArticleStatus::Published;
     let saved = query.with_untracked(|q| q.get("saved").is_some());
     let public = (article.status == ArticleStatus::Published).then(|| format!("/help/articles/{}", article.slug));
     view! {
@@ -157,6 +172,22 @@ fn EditArticle(article: ArticleDraft, actions: Actions) -> impl IntoView {
             " "
             <button type="submit">{t!(i18n, editor.switch_locale)}</button>
         </form>
+        {published.then(|| view! { <p class="hint">{t!(i18n, editor.published_hint)}</p> })}
+        {(!other_changes.is_empty()).then(|| {
+            let id = article.id;
+            view! {
+                <p>
+                    {t!(i18n, editor.changes_other_locales)} " "
+                    {other_changes
+                        .into_iter()
+                        .map(|l| {
+                            let href = format!("/editor/articles/{id}?locale={l}");
+                            view! { <a href=href>{locale_text(i18n, &l)}</a> " " }
+                        })
+                        .collect_view()}
+                </p>
+            }
+        })}
         <ArticleForm
             id=Some(article.id)
             slug=article.slug.clone()
@@ -167,6 +198,10 @@ fn EditArticle(article: ArticleDraft, actions: Actions) -> impl IntoView {
             body
             save=actions.save
         />
+        {change.map(|change| {
+            let own_needs_review = change.own && article.require_review;
+            view! { <PendingChange id=article.id change own_needs_review actions /> }
+        })}
         <ArticleImages id=article.id images=article.images.clone() uploads=actions.images />
         <Workflow
             id=article.id
@@ -325,6 +360,85 @@ fn Workflow(
     }
 }
 
+/// A published article's waiting change of one locale: its step, who saved it, what it changes, and the
+/// workflow buttons (the same rules as the article's own workflow) and Discard.
+#[component]
+fn PendingChange(id: i64, change: ChangeView, own_needs_review: bool, actions: Actions) -> impl IntoView {
+    let i18n = use_i18n();
+    let error = action_error(actions.change);
+    let discard_error = action_error(actions.discard);
+    let author = change.author.clone().unwrap_or_else(|| t_string!(i18n, editor.unknown_author).to_string());
+    let (change_locale, discard_locale) = (change.locale.clone(), change.locale.clone());
+    view! {
+        <section class="card" aria-labelledby="changes-heading">
+            <h2 id="changes-heading">{t!(i18n, editor.changes_heading)}</h2>
+            <p>
+                {t!(i18n, editor.change_step)} ": " <strong>{status_text(i18n, change.step)}</strong> " · "
+                {t!(i18n, editor.change_saved_by)} " " {author} " · " <Timestamp at=change.at />
+            </p>
+            <h3>{t!(i18n, editor.change_diff_heading)}</h3>
+            <DiffView lines=change.diff />
+            <ActionForm action=actions.change attr:novalidate=true attr:aria-label=move || t_string!(i18n, editor.changes_form_label)>
+                <FormErrors error form_id="changes" />
+                <input type="hidden" name="id" value=id />
+                <input type="hidden" name="locale" value=change_locale />
+                <TextField form_id="changes" name="comment" multiline=true maxlength=crate::domain::kb::COMMENT_MAX
+                    label=Signal::derive(move || t_string!(i18n, editor.comment_label).to_string())
+                    hint=Signal::derive(move || t_string!(i18n, editor.comment_hint).to_string()) error />
+                {own_needs_review.then(|| view! { <p class="hint">{t!(i18n, editor.change_own)}</p> })}
+                <div class="button-row">
+                    {change
+                        .next_steps
+                        .into_iter()
+                        .filter(|to| !(own_needs_review && *to == ArticleStatus::Published))
+                        .map(|to| {
+                            let text = match to {
+                                ArticleStatus::InReview => t_string!(i18n, editor.change_to_in_review),
+                                ArticleStatus::Published => t_string!(i18n, editor.change_to_published),
+                                _ => t_string!(i18n, editor.change_to_draft),
+                            };
+                            view! { <button type="submit" name="to" value=to.as_str()>{text}</button> " " }
+                        })
+                        .collect_view()}
+                </div>
+            </ActionForm>
+            <ActionForm action=actions.discard attr:aria-label=move || t_string!(i18n, editor.change_discard)>
+                <FormErrors error=discard_error form_id="discard" />
+                <input type="hidden" name="id" value=id />
+                <input type="hidden" name="locale" value=discard_locale />
+                <p class="hint">{t!(i18n, editor.change_discard_hint)}</p>
+                <button type="submit">{t!(i18n, editor.change_discard)}</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// A line diff, added and removed lines marked (and titled for screen readers); "no changes" when equal.
+#[component]
+fn DiffView(lines: Vec<DiffLine>) -> impl IntoView {
+    let i18n = use_i18n();
+    if lines.iter().all(|l| l.kind == DiffKind::Same) {
+        return view! { <p>{t!(i18n, editor.no_changes)}</p> }.into_any();
+    }
+    view! {
+        <pre class="diff">
+            {lines
+                .into_iter()
+                .map(|line| match line.kind {
+                    DiffKind::Added => view! {
+                        <ins title=move || t_string!(i18n, editor.diff_added)>{format!("+ {}\n", line.text)}</ins>
+                    }.into_any(),
+                    DiffKind::Removed => view! {
+                        <del title=move || t_string!(i18n, editor.diff_removed)>{format!("- {}\n", line.text)}</del>
+                    }.into_any(),
+                    DiffKind::Same => view! { <span>{format!("  {}\n", line.text)}</span> }.into_any(),
+                })
+                .collect_view()}
+        </pre>
+    }
+    .into_any()
+}
+
 /// The revisions, newest first, with Restore; and a GET form comparing two of them.
 #[component]
 fn History(id: i64, revisions: Vec<RevisionView>, restore: ServerAction<RestoreRevision>) -> impl IntoView {
@@ -406,26 +520,10 @@ fn History(id: i64, revisions: Vec<RevisionView>, restore: ServerAction<RestoreR
                     match diff.await {
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
                         Ok(None) => ().into_any(),
-                        Ok(Some(lines)) if lines.iter().all(|l| l.kind == DiffKind::Same) => {
-                            view! { <p>{t!(i18n, editor.no_changes)}</p> }.into_any()
-                        }
                         Ok(Some(lines)) => {
                             view! {
                                 <h3>{t!(i18n, editor.diff_heading)}</h3>
-                                <pre class="diff">
-                                    {lines
-                                        .into_iter()
-                                        .map(|line| match line.kind {
-                                            DiffKind::Added => view! {
-                                                <ins title=move || t_string!(i18n, editor.diff_added)>{format!("+ {}\n", line.text)}</ins>
-                                            }.into_any(),
-                                            DiffKind::Removed => view! {
-                                                <del title=move || t_string!(i18n, editor.diff_removed)>{format!("- {}\n", line.text)}</del>
-                                            }.into_any(),
-                                            DiffKind::Same => view! { <span>{format!("  {}\n", line.text)}</span> }.into_any(),
-                                        })
-                                        .collect_view()}
-                                </pre>
+                                <DiffView lines />
                             }
                                 .into_any()
                         }
