@@ -200,7 +200,13 @@ mod tests {
     use super::*;
 
     fn event(id: i64, topic: &str) -> LiveEvent {
-        Arc::new(Live::new(EventRow { id, topic: topic.into(), kind: "test".into(), payload: "{}".into(), created_at: 0 }))
+        Arc::new(Live::new(EventRow {
+            id,
+            topic: topic.into(),
+            kind: "test".into(),
+            payload: "{}".into(),
+            created_at: 0,
+        }))
     }
 
     #[test]

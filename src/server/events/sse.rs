@@ -15,8 +15,8 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::domain::CurrentUser;
 use crate::live::Topic;
-use crate::server::events::bus::encode;
 use crate::server::db::{self, events::EventRow};
+use crate::server::events::bus::encode;
 use crate::server::security::Auth;
 use crate::server::state::AppState;
 
