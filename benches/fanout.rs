@@ -141,25 +141,36 @@ async fn call(client: &reqwest::Client, server: &Server, path: &str, form: &[(&s
     response
 }
 
-/// Files one request through the public form; returns its tracking token.
+/// Files one request through the public form, posted as the browser posts it (multipart: the form can carry
+/// photos), with a preferred window tomorrow morning; returns its tracking token.
 async fn file_request(server: &Server) -> String {
+    use portal::domain::time::{day_of, format_day};
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let response = call(
-        &client,
-        server,
-        "/api/requests/create",
-        &[
-            ("name", "Ana Kowalska"),
-            ("email", "ana@example.com"),
-            ("phone", ""),
-            ("address", "ul. Długa 5, Kraków"),
-            ("category", "1"),
-            ("summary", "Leaking sink"),
-            ("description", "Water drips under the kitchen sink."),
-            ("idempotency_key", "bench-fanout-key-0001"),
-        ],
-    )
-    .await;
+    let tomorrow = format_day(day_of(portal::server::now_ms()) + 1);
+    let fields = [
+        ("name", "Ana Kowalska"),
+        ("email", "ana@example.com"),
+        ("phone", ""),
+        ("address", "ul. Długa 5, Kraków"),
+        ("category", "1"),
+        ("summary", "Leaking sink"),
+        ("description", "Water drips under the kitchen sink."),
+        ("idempotency_key", "bench-fanout-key-0001"),
+        ("window1_day", tomorrow.as_str()),
+        ("window1_part", "morning"),
+    ];
+    let form = fields
+        .iter()
+        .fold(reqwest::multipart::Form::new(), |form, (name, value)| form.text(name.to_string(), value.to_string()));
+    let response = client
+        .post(format!("{}/api/requests/create", server.base))
+        .header("origin", &server.base)
+        .header("accept", "application/json")
+        .multipart(form)
+        .send()
+        .await
+        .expect("the request form");
+    assert!(response.status().is_success() || response.status().is_redirection(), "{}", response.status());
     let location = response.headers()["location"].to_str().unwrap();
     location.trim_start_matches("/track/").split('?').next().unwrap().to_owned()
 }
@@ -170,7 +181,7 @@ async fn staff(server: &Server) -> (reqwest::Client, i64, i64) {
         reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
     call(&client, server, "/api/auth/sign_in", &[("email", STAFF_EMAIL), ("password", STAFF_PASSWORD)]).await;
     let jobs: serde_json::Value = call(&client, server, "/api/jobs/list", &[]).await.json().await.unwrap();
-    let id = jobs[0]["id"].as_i64().expect("the filed job");
+    let id = jobs["jobs"][0]["id"].as_i64().expect("the filed job");
     let job: serde_json::Value =
         call(&client, server, "/api/jobs/get", &[("id", &id.to_string())]).await.json().await.unwrap();
     (client, id, job["version"].as_i64().expect("its version"))
@@ -260,7 +271,7 @@ async fn run_once(n: usize) -> Outcome {
                 let _ = ready.send(stream.is_ok());
                 drop(ready);
                 let mut stream = stream.ok()?;
-                read_until(&mut stream, b"job.status").await.ok()?;
+                read_until(&mut stream, b"job.scheduled").await.ok()?;
                 // The connection stays open until every subscriber is done: closing it now would make the
                 // server tear connections down while it is still delivering to the others.
                 Some((Instant::now(), stream))
@@ -284,7 +295,8 @@ async fn run_once(n: usize) -> Outcome {
     let sent = Instant::now();
     let id = job_id.to_string();
     let version = version.to_string();
-    call(&staff, &server, "/api/jobs/status", &[("id", &id), ("status", "scheduled"), ("version", &version)]).await;
+    // Confirming the customer's first window moves the job from received to scheduled.
+    call(&staff, &server, "/api/jobs/schedule", &[("id", &id), ("version", &version), ("choice", "1")]).await;
     let trigger_ms = sent.elapsed().as_secs_f64() * 1000.0;
 
     let mut latencies = Vec::with_capacity(n);
@@ -351,7 +363,7 @@ async fn run() {
     }
     println!("\n### SSE fan-out\n");
     println!(
-        "- one status change by a signed-in staff member (`/api/jobs/status`), N streams of that job's tracking \
+        "- one status change by a signed-in staff member (confirming the customer's window, `/api/jobs/schedule`), N streams of that job's tracking \
          link; latency from sending the change to each subscriber reading the event; release server as a child \
          process on SQLite; memory = (VmRSS with N streams open − VmRSS before) / N"
     );

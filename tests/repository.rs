@@ -223,7 +223,7 @@ async fn events_replay_and_rollback(db: Db) {
     // server processes in tests/two_instances.rs).
     for id in &ids {
         let event = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await.expect("delivered").unwrap();
-        assert_eq!(event.id, *id);
+        assert_eq!(event.row.id, *id);
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(rx.try_recv().is_err(), "the rolled-back event was not delivered");
@@ -253,7 +253,7 @@ async fn events_from_concurrent_writers_arrive_in_order(db: Db) {
     let mut seen = Vec::new();
     while seen.len() < 40 {
         let event = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await.expect("all delivered").unwrap();
-        seen.push(event.id);
+        seen.push(event.row.id);
     }
     assert!(seen.windows(2).all(|w| w[0] < w[1]), "in order, no duplicates: {seen:?}");
     runner.abort();

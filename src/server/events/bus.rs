@@ -13,12 +13,34 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::sync::{broadcast, Notify};
 
+use crate::live::LiveMessage;
 use crate::server::db::{self, events::EventRow, Backend, Conn, Db, DbResult, Lock};
 
 /// The PostgreSQL channel that wakes the listeners of every instance.
 pub const PG_CHANNEL: &str = "portal_events";
 
-pub type LiveEvent = Arc<EventRow>;
+/// A committed event as every subscriber gets it: the row, and its SSE `data:` text, encoded once for all of
+/// them (with thousands of streams on one job, encoding it per stream was a large part of delivering it).
+#[derive(Debug)]
+pub struct Live {
+    pub row: EventRow,
+    pub data: String,
+}
+
+impl Live {
+    pub fn new(row: EventRow) -> Self {
+        let data = encode(&row);
+        Self { row, data }
+    }
+}
+
+/// The SSE `data:` text of an event: a [`LiveMessage`] as JSON.
+pub fn encode(row: &EventRow) -> String {
+    let message = LiveMessage { id: row.id, kind: row.kind.clone(), payload: row.payload.clone(), at: row.created_at };
+    serde_json::to_string(&message).unwrap_or_default()
+}
+
+pub type LiveEvent = Arc<Live>;
 
 #[derive(Clone, Debug)]
 pub struct EventBus {
@@ -83,7 +105,7 @@ impl EventBus {
     /// Hands a committed event to the subscribers of all topics and to those of its own.
     fn publish(&self, event: LiveEvent) {
         let _ = self.tx.send(event.clone());
-        let topic = self.topics.lock().unwrap_or_else(PoisonError::into_inner).senders.get(&event.topic).cloned();
+        let topic = self.topics.lock().unwrap_or_else(PoisonError::into_inner).senders.get(&event.row.topic).cloned();
         if let Some(tx) = topic {
             // Sent outside the lock: waking thousands of subscribers takes a while.
             let _ = tx.send(event);
@@ -167,7 +189,7 @@ impl EventBus {
             }
             for row in rows {
                 *last_id = row.id;
-                self.publish(Arc::new(row));
+                self.publish(Arc::new(Live::new(row)));
             }
         }
     }
@@ -178,7 +200,20 @@ mod tests {
     use super::*;
 
     fn event(id: i64, topic: &str) -> LiveEvent {
-        Arc::new(EventRow { id, topic: topic.into(), kind: "test".into(), payload: "{}".into(), created_at: 0 })
+        Arc::new(Live::new(EventRow {
+            id,
+            topic: topic.into(),
+            kind: "test".into(),
+            payload: "{}".into(),
+            created_at: 0,
+        }))
+    }
+
+    #[test]
+    fn the_data_is_the_live_message_as_json() {
+        let live = event(7, "job-1");
+        let message: LiveMessage = serde_json::from_str(&live.data).unwrap();
+        assert_eq!(message, LiveMessage { id: 7, kind: "test".into(), payload: "{}".into(), at: 0 });
     }
 
     #[test]
@@ -190,11 +225,11 @@ mod tests {
         bus.publish(event(1, "job-1"));
         bus.publish(event(2, "staff"));
         bus.publish(event(3, "job-2"));
-        assert_eq!(job.try_recv().unwrap().id, 1);
+        assert_eq!(job.try_recv().unwrap().row.id, 1);
         assert!(job.try_recv().is_err());
-        assert_eq!(staff.try_recv().unwrap().id, 2);
+        assert_eq!(staff.try_recv().unwrap().row.id, 2);
         assert!(staff.try_recv().is_err());
-        assert_eq!([1, 2, 3].map(|_| all.try_recv().unwrap().id), [1, 2, 3]);
+        assert_eq!([1, 2, 3].map(|_| all.try_recv().unwrap().row.id), [1, 2, 3]);
     }
 
     #[test]

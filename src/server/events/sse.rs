@@ -14,8 +14,9 @@ use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::domain::CurrentUser;
-use crate::live::{LiveMessage, Topic};
+use crate::live::Topic;
 use crate::server::db::{self, events::EventRow};
+use crate::server::events::bus::encode;
 use crate::server::security::Auth;
 use crate::server::state::AppState;
 
@@ -118,9 +119,8 @@ fn respond(state: AppState, topic: String, resume_from: Option<i64>, watch: Opti
         .into_response()
 }
 
-fn to_sse(row: &EventRow) -> Event {
-    let message = LiveMessage { id: row.id, kind: row.kind.clone(), payload: row.payload.clone(), at: row.created_at };
-    Event::default().id(row.id.to_string()).data(serde_json::to_string(&message).unwrap_or_default())
+fn to_sse(row: &EventRow, data: &str) -> Event {
+    Event::default().id(row.id.to_string()).data(data)
 }
 
 /// Replay from the log after `last_id`, then live events. The live receiver is subscribed *before* the replay
@@ -167,7 +167,7 @@ pub fn stream(
                         let more = rows.len() as i64 == REPLAY_PAGE;
                         for row in &rows {
                             last_id = row.id;
-                            yield Ok(to_sse(row));
+                            yield Ok(to_sse(row, &encode(row)));
                         }
                         replay = more;
                         continue;
@@ -190,9 +190,9 @@ pub fn stream(
                 }
             };
             match received {
-                Ok(row) if row.topic == topic && row.id > last_id => {
-                    last_id = row.id;
-                    yield Ok(to_sse(&row));
+                Ok(live) if live.row.topic == topic && live.row.id > last_id => {
+                    last_id = live.row.id;
+                    yield Ok(to_sse(&live.row, &live.data));
                 }
                 Ok(_) => {}
                 // Too slow a reader: read what it missed from the log instead.
