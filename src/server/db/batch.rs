@@ -254,7 +254,7 @@ pub async fn insert_timeline(conn: &mut Conn, backend: Backend, rows: &[NewTimel
     sqlx::query(&sql).bind(json(rows)?).execute(conn).await.map(|_| ())
 }
 
-/// A photo filed with its request (no timeline entry), like `photos::insert` with `event_id` `None`.
+/// A photo filed with its request (no timeline entry: `event_id` stays NULL), like `photos::insert`.
 #[derive(Serialize)]
 pub struct NewRequestPhoto<'a> {
     pub request_id: i64,
@@ -277,8 +277,8 @@ pub async fn insert_photos(conn: &mut Conn, backend: Backend, rows: &[NewRequest
     let sql = insert_sql(
         backend,
         "photos",
-        "request_id, event_id, object_key, content_type, size_bytes, uploaded_by_user, created_at",
-        "r.request_id, NULL, r.object_key, r.content_type, r.size_bytes, r.uploaded_by_user, r.created_at",
+        "request_id, object_key, content_type, size_bytes, uploaded_by_user, created_at",
+        "r.request_id, r.object_key, r.content_type, r.size_bytes, r.uploaded_by_user, r.created_at",
         &cols,
         "",
     );

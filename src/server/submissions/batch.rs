@@ -73,7 +73,7 @@ pub(super) async fn file_all(
     let firsts: Vec<&Valid<'_>> =
         valid.iter().filter(|form| seen.insert(form.filing.idempotency_key.as_str())).collect();
     let rows: Vec<db::TimedRequest<'_>> =
-        firsts.iter().map(|form| db::TimedRequest { row: request_row(form), created_at: form.filing.now }).collect();
+        firsts.iter().map(|&form| db::TimedRequest { row: request_row(form), created_at: form.filing.now }).collect();
     let inserted: HashMap<String, i64> =
         db::insert_requests(&mut *conn, backend, &rows).await?.into_iter().map(|(id, key)| (key, id)).collect();
 
