@@ -20,8 +20,8 @@ use portal::server::config::Config;
 use portal::server::db::{Backend, Db};
 use portal::server::events::EventBus;
 use portal::server::now_ms;
-use portal::server::requests::{submit, submit_in, SubmitError};
-use portal::server::submissions::{job, SubmissionWriter};
+use portal::server::requests::{submit, SubmitError};
+use portal::server::submissions::{Filing, SubmissionWriter};
 
 const WARM_UP: Duration = Duration::from_millis(500);
 
@@ -80,19 +80,24 @@ async fn one_submission(
     path: Path,
     db: &Db,
     bus: &EventBus,
-    config: &Arc<Config>,
+    config: &Config,
     writer: Option<&SubmissionWriter>,
     input: RequestInput,
     key: String,
 ) -> Result<(), SubmitError> {
     match path {
         Path::Baseline => submit(db, bus, config, &input, &key, None, Locale::en, now_ms()).await.map(|_| ()),
+        // What the request form's server function sends (`photos::submit::submit_with_photos`).
         Path::GroupCommit => {
-            let (bus, config, now) = (bus.clone(), config.clone(), now_ms());
-            let job = job(move |tx| {
-                Box::pin(async move { submit_in(tx, &bus, &config, &input, &key, &[], None, Locale::en, now).await })
-            });
-            writer.expect("a writer for the group-commit path").submit(job).await.map(|_| ())
+            let filing = Filing {
+                input,
+                idempotency_key: key,
+                photos: Vec::new(),
+                customer: None,
+                locale: Locale::en,
+                now: now_ms(),
+            };
+            writer.expect("a writer for the group-commit path").file(filing).await.map(|_| ())
         }
     }
 }
@@ -107,7 +112,7 @@ async fn run_cell(backend: Backend, clients: usize, path: Path, measured: Durati
     // Delivery runs as in the server: every commit wakes it and it reads the new events from the log.
     let delivery = tokio::spawn(bus.clone().run(db.clone()));
     let config = Arc::new(common::test_config(&test_db.url, "127.0.0.1:3000".parse().unwrap()));
-    let writer = (path == Path::GroupCommit).then(|| SubmissionWriter::spawn(db.clone(), bus.clone()));
+    let writer = (path == Path::GroupCommit).then(|| SubmissionWriter::spawn(db.clone(), bus.clone(), config.clone()));
     let tag = match path {
         Path::Baseline => "b",
         Path::GroupCommit => "g",

@@ -12,10 +12,11 @@ use portal::domain::request::RequestInput;
 use portal::domain::FieldError;
 use portal::i18n::Locale;
 use portal::server::config::Config;
+use portal::server::db::photos::NewPhoto;
 use portal::server::db::{Backend, Db};
 use portal::server::events::EventBus;
-use portal::server::requests::{submit_in, track, SubmitError, Submitted};
-use portal::server::submissions::{job, Job, SubmissionWriter};
+use portal::server::requests::{submit_in, track, Access, SubmitError, Submitted};
+use portal::server::submissions::{job, Filed, Filing, Job, SubmissionWriter};
 use sqlx::Executor;
 use tokio::sync::oneshot;
 
@@ -45,16 +46,32 @@ impl Fixture {
     fn new(db: Db) -> Self {
         let bus = EventBus::new(db.backend());
         let config = Arc::new(common::test_config("unused", "127.0.0.1:3000".parse().unwrap()));
-        let writer = SubmissionWriter::spawn(db.clone(), bus.clone());
+        let writer = SubmissionWriter::spawn(db.clone(), bus.clone(), config.clone());
         Self { db, bus, config, writer }
     }
 
-    /// The job the request form submits.
-    fn filing(&self, input: RequestInput, key: &str) -> Job {
-        let (bus, config, key) = (self.bus.clone(), self.config.clone(), key.to_owned());
-        job(move |tx| {
-            Box::pin(async move { submit_in(tx, &bus, &config, &input, &key, &[], None, Locale::en, NOW).await })
-        })
+    /// The form the request form's server function files.
+    fn filing(&self, input: RequestInput, key: &str) -> Filing {
+        Filing {
+            input,
+            idempotency_key: key.to_owned(),
+            photos: Vec::new(),
+            customer: None,
+            locale: Locale::en,
+            now: NOW,
+        }
+    }
+
+    /// Files `filing` from a task of its own, as the server function would.
+    fn spawn_filing(&self, filing: Filing) -> tokio::task::JoinHandle<Result<Filed, SubmitError>> {
+        let writer = self.writer.clone();
+        tokio::spawn(async move { writer.file(filing).await })
+    }
+
+    /// [`Self::spawn_filing`], answering with what the customer sees.
+    fn spawn_form(&self, filing: Filing) -> tokio::task::JoinHandle<Result<Submitted, SubmitError>> {
+        let writer = self.writer.clone();
+        tokio::spawn(async move { writer.file(filing).await.map(|filed| filed.submitted) })
     }
 
     /// Submits `job` from a task of its own, as a server function would.
@@ -94,6 +111,18 @@ impl Fixture {
         sqlx::query_scalar("SELECT COUNT(*) FROM service_requests").fetch_one(self.db.pool()).await.unwrap()
     }
 
+    async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(self.db.pool()).await.unwrap()
+    }
+
+    /// Queues `filing` behind the held writer and waits until it is queued, so that a batch keeps this order.
+    async fn queue(&self, filing: Filing) -> tokio::task::JoinHandle<Result<Filed, SubmitError>> {
+        let before = self.writer.queued();
+        let caller = self.spawn_filing(filing);
+        self.until_queued(before + 1).await;
+        caller
+    }
+
     async fn created_events(&self) -> i64 {
         sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE kind = 'request.created'")
             .fetch_one(self.db.pool())
@@ -105,10 +134,10 @@ impl Fixture {
 async fn one_failing_submission_in_a_batch_rolls_back_only_itself(db: Db) {
     let f = Fixture::new(db);
     let (release, blocker) = f.hold_writer().await;
-    let first = f.spawn(f.filing(input("Leaking sink"), "key-batch-aaaaaaaaaaaa"));
+    let first = f.spawn_form(f.filing(input("Leaking sink"), "key-batch-aaaaaaaaaaaa"));
     let mut bad = input("Hi");
     bad.category = "999".into();
-    let invalid = f.spawn(f.filing(bad, "key-batch-bbbbbbbbbbbb"));
+    let invalid = f.spawn_form(f.filing(bad, "key-batch-bbbbbbbbbbbb"));
     // A job that writes a request and then fails: its write must be undone, the others' kept.
     let (bus, config) = (f.bus.clone(), f.config.clone());
     let half_done = f.spawn(job(move |tx| {
@@ -119,7 +148,7 @@ async fn one_failing_submission_in_a_batch_rolls_back_only_itself(db: Db) {
             unreachable!("the query fails")
         })
     }));
-    let last = f.spawn(f.filing(input("Dripping tap"), "key-batch-dddddddddddd"));
+    let last = f.spawn_form(f.filing(input("Dripping tap"), "key-batch-dddddddddddd"));
     f.until_queued(4).await;
     drop(release);
     assert!(matches!(blocker.await.unwrap(), Err(SubmitError::Invalid(_))));
@@ -161,8 +190,8 @@ async fn one_idempotency_key_twice_in_a_batch_files_one_request(db: Db) {
     let f = Fixture::new(db);
     let (release, blocker) = f.hold_writer().await;
     let key = "key-twice-aaaaaaaaaaaa";
-    let a = f.spawn(f.filing(input("Leaking sink"), key));
-    let b = f.spawn(f.filing(input("Leaking sink"), key));
+    let a = f.spawn_form(f.filing(input("Leaking sink"), key));
+    let b = f.spawn_form(f.filing(input("Leaking sink"), key));
     f.until_queued(2).await;
     drop(release);
     let _ = blocker.await.unwrap();
@@ -208,7 +237,7 @@ fn fails_at_commit(backend: Backend) -> &'static str {
 async fn a_failed_commit_fails_every_caller_of_the_batch(db: Db) {
     let f = Fixture::new(db);
     let (release, blocker) = f.hold_writer().await;
-    let a = f.spawn(f.filing(input("Leaking sink"), "key-commit-aaaaaaaaaaa"));
+    let a = f.spawn_form(f.filing(input("Leaking sink"), "key-commit-aaaaaaaaaaa"));
     let (bus, config, sql) = (f.bus.clone(), f.config.clone(), fails_at_commit(f.db.backend()));
     let poison = f.spawn(job(move |tx| {
         Box::pin(async move {
@@ -228,7 +257,7 @@ async fn a_failed_commit_fails_every_caller_of_the_batch(db: Db) {
             Ok(filed)
         })
     }));
-    let c = f.spawn(f.filing(input("Radiator cold"), "key-commit-ccccccccccc"));
+    let c = f.spawn_form(f.filing(input("Radiator cold"), "key-commit-ccccccccccc"));
     f.until_queued(3).await;
     drop(release);
     let _ = blocker.await.unwrap();
@@ -240,7 +269,7 @@ async fn a_failed_commit_fails_every_caller_of_the_batch(db: Db) {
     assert_eq!(f.created_events().await, 0);
 
     // The writer carries on with the next batch.
-    let later = f.writer.submit(f.filing(input("Leaking sink"), "key-commit-aaaaaaaaaaa")).await.unwrap();
+    let later = f.writer.file(f.filing(input("Leaking sink"), "key-commit-aaaaaaaaaaa")).await.unwrap().submitted;
     assert!(track(&f.db, portal::server::requests::Access::Token(&later.token), NOW).await.unwrap().is_some());
     assert_eq!(f.requests().await, 1);
 }
@@ -248,7 +277,7 @@ async fn a_failed_commit_fails_every_caller_of_the_batch(db: Db) {
 async fn concurrent_submissions_all_get_distinct_references(db: Db) {
     let f = Fixture::new(db);
     let callers: Vec<_> = (0..60)
-        .map(|i| f.spawn(f.filing(input(&format!("Request number {i}")), &format!("key-many-{i:016}"))))
+        .map(|i| f.spawn_form(f.filing(input(&format!("Request number {i}")), &format!("key-many-{i:016}"))))
         .collect();
     let mut references = HashSet::new();
     let mut tokens = HashSet::new();
@@ -269,9 +298,253 @@ async fn concurrent_submissions_all_get_distinct_references(db: Db) {
     }
 }
 
+/// The number at the end of a reference (`SR-2027-000042` → 42).
+fn number(reference: &str) -> i64 {
+    reference.rsplit('-').next().unwrap().parse().unwrap()
+}
+
+fn photo(key: &str) -> NewPhoto {
+    NewPhoto { object_key: key.into(), content_type: "image/png".into(), size_bytes: 70 }
+}
+
+async fn valid_and_invalid_forms_in_one_batch_are_answered_each_on_its_own(db: Db) {
+    let f = Fixture::new(db);
+    let (release, blocker) = f.hold_writer().await;
+    let good_a = f.queue(f.filing(input("Leaking sink"), "key-mixed-aaaaaaaaaaaa")).await;
+    let mut no_category = input("Broken boiler");
+    no_category.category = "".into();
+    let bad_category = f.queue(f.filing(no_category, "key-mixed-bbbbbbbbbbbb")).await;
+    let bad_key = f.queue(f.filing(input("Radiator cold"), "short")).await;
+    let good_b = f.queue(f.filing(input("Dripping tap"), "key-mixed-dddddddddddd")).await;
+    drop(release);
+    let _ = blocker.await.unwrap();
+
+    let a = good_a.await.unwrap().expect("the first valid form is filed");
+    let b = good_b.await.unwrap().expect("the last valid form is filed");
+    assert!(a.new && b.new);
+    assert_eq!(number(&b.submitted.reference), number(&a.submitted.reference) + 1);
+    match bad_category.await.unwrap() {
+        Err(SubmitError::Invalid(errors)) => {
+            assert_eq!(errors.get("category"), Some(&FieldError::Required));
+            assert_eq!(errors.get("summary"), None);
+        }
+        other => panic!("expected the caller's own field errors, got {other:?}"),
+    }
+    match bad_key.await.unwrap() {
+        Err(SubmitError::Invalid(errors)) => {
+            assert_eq!(errors.get("idempotency_key"), Some(&FieldError::InvalidChoice));
+            assert_eq!(errors.get("category"), None);
+        }
+        other => panic!("expected the caller's own field errors, got {other:?}"),
+    }
+    assert_eq!(f.requests().await, 2);
+    for table in ["request_tokens", "request_windows", "job_events", "outbox", "scheduled_jobs"] {
+        assert_eq!(f.count(table).await, 2, "{table}: one row per filed form, none for the invalid ones");
+    }
+    assert_eq!(f.created_events().await, 2);
+}
+
+async fn copies_of_a_form_share_its_request_in_one_batch_and_across_batches(db: Db) {
+    let f = Fixture::new(db);
+    let earlier = f.writer.file(f.filing(input("Leaking sink"), "key-copies-aaaaaaaaaaa")).await.unwrap();
+    assert!(earlier.new);
+    let with_photo = |key: &str, object_key: &str| {
+        let mut filing = f.filing(input("Dripping tap"), key);
+        filing.photos = vec![photo(object_key)];
+        filing
+    };
+    let (release, blocker) = f.hold_writer().await;
+    let again = f.queue(with_photo("key-copies-aaaaaaaaaaa", "again.png")).await;
+    let first = f.queue(with_photo("key-copies-bbbbbbbbbbb", "first.png")).await;
+    let copy = f.queue(with_photo("key-copies-bbbbbbbbbbb", "copy.png")).await;
+    drop(release);
+    let _ = blocker.await.unwrap();
+    let (again, first, copy) =
+        (again.await.unwrap().unwrap(), first.await.unwrap().unwrap(), copy.await.unwrap().unwrap());
+
+    assert_eq!(again.submitted.reference, earlier.submitted.reference, "a key filed before finds its request");
+    assert!(!again.new, "and files nothing");
+    assert!(first.new);
+    assert_eq!(copy.submitted.reference, first.submitted.reference, "a copy in the same batch finds the first");
+    assert!(!copy.new);
+    assert_eq!(f.requests().await, 2);
+    assert_eq!(f.created_events().await, 2);
+    assert_eq!(f.count("outbox").await, 2, "one confirmation per request");
+    assert_eq!(f.count("request_tokens").await, 4, "a link for every caller");
+    let photos: Vec<String> =
+        sqlx::query_scalar("SELECT object_key FROM photos ORDER BY id").fetch_all(f.db.pool()).await.unwrap();
+    assert_eq!(photos, ["first.png"], "only the form that filed its request records its photos");
+    for filed in [&earlier, &again, &first, &copy] {
+        let tracked = track(&f.db, Access::Token(&filed.submitted.token), NOW).await.unwrap().unwrap();
+        assert_eq!(tracked.request.reference.as_ref(), Some(&filed.submitted.reference));
+    }
+}
+
+async fn one_batch_numbers_its_requests_in_queue_order(db: Db) {
+    let f = Fixture::new(db);
+    let (release, blocker) = f.hold_writer().await;
+    let mut callers = Vec::new();
+    for i in 0..8 {
+        callers.push(f.queue(f.filing(input(&format!("Request number {i}")), &format!("key-order-{i:016}"))).await);
+    }
+    drop(release);
+    let _ = blocker.await.unwrap();
+    let mut references = Vec::new();
+    for caller in callers {
+        references.push(caller.await.unwrap().unwrap().submitted.reference);
+    }
+    let first = number(&references[0]);
+    let expected: Vec<i64> = (first..first + 8).collect();
+    assert_eq!(references.iter().map(|r| number(r)).collect::<Vec<_>>(), expected, "{references:?}");
+    // The team's events and the confirmations follow the same order.
+    let payloads: Vec<String> =
+        sqlx::query_scalar("SELECT payload FROM events WHERE kind = 'request.created' ORDER BY id")
+            .fetch_all(f.db.pool())
+            .await
+            .unwrap();
+    let subjects: Vec<String> =
+        sqlx::query_scalar("SELECT subject FROM outbox ORDER BY id").fetch_all(f.db.pool()).await.unwrap();
+    for (i, reference) in references.iter().enumerate() {
+        assert!(
+            payloads[i].contains(reference.as_str()) && payloads[i].contains(&format!("number {i}")),
+            "{payloads:?}"
+        );
+        assert!(subjects[i].ends_with(reference.as_str()), "{subjects:?}");
+    }
+}
+
+async fn a_form_the_database_refuses_fails_alone(db: Db) {
+    let f = Fixture::new(db);
+    let (release, blocker) = f.hold_writer().await;
+    let a = f.queue(f.filing(input("Leaking sink"), "key-refuse-aaaaaaaaaaa")).await;
+    let mut owner = f.filing(input("Dripping tap"), "key-refuse-bbbbbbbbbbb");
+    owner.photos = vec![photo("same.png")];
+    let owner = f.queue(owner).await;
+    // The same object key again: the photos table refuses it (its key is unique).
+    let mut clash = f.filing(input("Radiator cold"), "key-refuse-ccccccccccc");
+    clash.photos = vec![photo("same.png")];
+    let clash = f.queue(clash).await;
+    let e = f.queue(f.filing(input("Noisy fan"), "key-refuse-eeeeeeeeeee")).await;
+    drop(release);
+    let _ = blocker.await.unwrap();
+
+    for (name, caller) in [("a", a), ("owner", owner), ("e", e)] {
+        let filed = caller.await.unwrap().unwrap_or_else(|e| panic!("{name} is filed: {e:?}"));
+        assert!(filed.new, "{name}");
+    }
+    match clash.await.unwrap() {
+        Err(SubmitError::Db(e)) => assert!(portal::server::db::is_unique_violation(&e), "{e:?}"),
+        other => panic!("expected the database's refusal, got {other:?}"),
+    }
+    assert_eq!(f.requests().await, 3);
+    assert_eq!(f.created_events().await, 3);
+    assert_eq!(f.count("outbox").await, 3);
+    assert_eq!(f.count("photos").await, 1);
+    let clashed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM service_requests WHERE summary = 'Radiator cold'")
+        .fetch_one(f.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(clashed, 0, "the refused form left nothing behind");
+}
+
+/// Everything one request wrote, with what must differ between two requests (id, reference, token) masked.
+async fn written(db: &Db, submitted: &Submitted) -> Vec<String> {
+    let pool = db.pool();
+    let id: i64 = sqlx::query_scalar("SELECT id FROM service_requests WHERE reference = $1")
+        .bind(&submitted.reference)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let hash = portal::server::auth::tokens::hash_token(&submitted.token);
+    let mask = |text: String| {
+        text.replace(&submitted.reference, "REF")
+            .replace(&submitted.token, "TOKEN")
+            .replace(&hash, "HASH")
+            .replace(&format!("{{\"request_id\":{id}}}"), "{\"request_id\":ID}")
+    };
+    let masked = |row: &sqlx::any::AnyRow| {
+        format!("{:?}", text_columns(row).into_iter().map(|c| c.map(&mask)).collect::<Vec<_>>())
+    };
+    let queries = [
+        "SELECT CAST(customer_id AS TEXT), name, email, phone, address, CAST(category_id AS TEXT), summary, \
+         description, status, CAST(version AS TEXT), CAST(created_at AS TEXT), CAST(updated_at AS TEXT), locale, \
+         CAST(first_response_at AS TEXT), CAST(technician_id AS TEXT) FROM service_requests WHERE id = $1",
+        "SELECT day, part, CAST(superseded AS TEXT), CAST(created_at AS TEXT) FROM request_windows \
+         WHERE request_id = $1 ORDER BY id",
+        "SELECT kind, status, body, CAST(public AS TEXT), CAST(actor_id AS TEXT), detail, CAST(created_at AS TEXT) \
+         FROM job_events WHERE request_id = $1 ORDER BY id",
+        "SELECT CAST(event_id AS TEXT), content_type, CAST(size_bytes AS TEXT), CAST(uploaded_by_user AS TEXT), \
+         CAST(created_at AS TEXT) FROM photos WHERE request_id = $1 ORDER BY id",
+        "SELECT kind, CASE WHEN dedupe_key = CAST(request_id AS TEXT) THEN 'ID' ELSE dedupe_key END, payload, CAST(run_at AS TEXT), status, CAST(attempts AS TEXT), \
+         CAST(max_attempts AS TEXT), CAST(created_at AS TEXT), CAST(updated_at AS TEXT) FROM scheduled_jobs \
+         WHERE request_id = $1 ORDER BY id",
+        "SELECT token_hash, CAST(created_at AS TEXT) FROM request_tokens WHERE request_id = $1",
+    ];
+    let mut rows = Vec::new();
+    for sql in queries {
+        for row in sqlx::query(sql).bind(id).fetch_all(pool).await.unwrap() {
+            rows.push(masked(&row));
+        }
+    }
+    let like = format!("%{}%", submitted.reference);
+    for sql in [
+        "SELECT kind, recipient, subject, body_text, body_html, status, CAST(attempts AS TEXT), \
+         CAST(next_attempt_at AS TEXT), CAST(created_at AS TEXT) FROM outbox WHERE subject LIKE $1",
+        "SELECT topic, kind, payload, CAST(created_at AS TEXT) FROM events WHERE payload LIKE $1",
+    ] {
+        for row in sqlx::query(sql).bind(&like).fetch_all(pool).await.unwrap() {
+            rows.push(masked(&row));
+        }
+    }
+    rows
+}
+
+fn text_columns(row: &sqlx::any::AnyRow) -> Vec<Option<String>> {
+    use sqlx::Row;
+    (0..row.len()).map(|i| row.get::<Option<String>, _>(i)).collect()
+}
+
+async fn a_batch_writes_what_one_submission_writes(db: Db) {
+    let f = Fixture::new(db);
+    let customer = {
+        let row =
+            common::create_user(&f.db, &f.bus, "c@example.com", "customer", None, "a-long-test-password", NOW).await;
+        portal::server::auth::session::current_user(&row).unwrap()
+    };
+    let mut tx = f.db.begin().await.unwrap();
+    let (one, _pending) = submit_in(
+        &mut tx,
+        &f.bus,
+        &f.config,
+        &input("Leaking sink"),
+        "key-same-aaaaaaaaaaaaa",
+        &[photo("one.png")],
+        Some(&customer),
+        Locale::pl,
+        NOW,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let mut filing = f.filing(input("Leaking sink"), "key-same-bbbbbbbbbbbbb");
+    filing.photos = vec![photo("two.png")];
+    filing.customer = Some(customer);
+    filing.locale = Locale::pl;
+    let batched = f.writer.file(filing).await.unwrap().submitted;
+
+    let (one, batched) = (written(&f.db, &one).await, written(&f.db, &batched).await);
+    assert_eq!(one.len(), 8, "request, window, timeline entry, photo, alert, token, mail, event: {one:#?}");
+    assert_eq!(one, batched);
+}
+
 on_both_backends!(
     one_failing_submission_in_a_batch_rolls_back_only_itself,
     one_idempotency_key_twice_in_a_batch_files_one_request,
     a_failed_commit_fails_every_caller_of_the_batch,
     concurrent_submissions_all_get_distinct_references,
+    valid_and_invalid_forms_in_one_batch_are_answered_each_on_its_own,
+    copies_of_a_form_share_its_request_in_one_batch_and_across_batches,
+    one_batch_numbers_its_requests_in_queue_order,
+    a_form_the_database_refuses_fails_alone,
+    a_batch_writes_what_one_submission_writes,
 );

@@ -39,10 +39,16 @@ pub struct Submitted {
     pub token: String,
 }
 
+/// The team's live event for a new request (`request.created` on the `staff` topic).
 #[derive(Serialize)]
-struct CreatedEvent<'a> {
-    reference: &'a str,
-    summary: &'a str,
+pub struct CreatedEvent<'a> {
+    pub reference: &'a str,
+    pub summary: &'a str,
+}
+
+/// The year of `now` (UTC), the one a new request's reference carries.
+pub fn reference_year(now: i64) -> i32 {
+    crate::domain::time::format_utc(now)[..4].parse().unwrap_or(1970)
 }
 
 /// A form's idempotency key: random, URL-safe, of sane length. It also names the form's deflection session
@@ -84,7 +90,18 @@ pub async fn check(
 ) -> Result<NewRequest, SubmitError> {
     let categories = requests::categories(conn).await?;
     let ids: Vec<i64> = categories.iter().map(|c| c.id).collect();
-    let parsed = input.parse(&ids, now);
+    check_against(&ids, input, idempotency_key, now)
+}
+
+/// [`check`] against the ids of the active categories, already read (a batch reads them once for all its
+/// submissions).
+pub fn check_against(
+    category_ids: &[i64],
+    input: &RequestInput,
+    idempotency_key: &str,
+    now: i64,
+) -> Result<NewRequest, SubmitError> {
+    let parsed = input.parse(category_ids, now);
     if !valid_key(idempotency_key) {
         let mut errors = parsed.err().unwrap_or_default();
         errors.add("idempotency_key", FieldError::InvalidChoice);
@@ -133,8 +150,7 @@ pub async fn submit_in(
     sla_alert::schedule_for(&mut *tx, id, now, category.first_response_hours).await?;
     let windows: Vec<_> = new.windows.iter().map(|w| (w.day_str(), w.part.as_str())).collect();
     requests::propose_windows(&mut *tx, id, &windows, now).await?;
-    let year: i32 = crate::domain::time::format_utc(now)[..4].parse().unwrap_or(1970);
-    let reference = reference(year, id);
+    let reference = reference(reference_year(now), id);
     requests::set_reference(&mut *tx, id, &reference).await?;
     requests::add_token(&mut *tx, &hash_token(&token), id, now).await?;
     let received = requests::NewJobEvent {

@@ -39,13 +39,15 @@ impl AppState {
     pub fn new(config: Config, leptos_options: LeptosOptions, db: Db) -> Result<Self, ConfigError> {
         let sessions = Sessions::new(db.clone(), config.session_idle, config.session_absolute, config.secure_cookies());
         let bus = EventBus::new(db.backend());
+        let photos = PhotoStore::from_config(&config)?;
+        let config = Arc::new(config);
         Ok(Self {
             leptos_options,
-            submissions: SubmissionWriter::spawn(db.clone(), bus.clone()),
+            submissions: SubmissionWriter::spawn(db.clone(), bus.clone(), config.clone()),
             bus,
             limiter: RateLimiter::new(config.rate_limit_window),
-            photos: PhotoStore::from_config(&config)?,
-            config: Arc::new(config),
+            photos,
+            config,
             db,
             sessions,
             scheduler_wake: Arc::default(),

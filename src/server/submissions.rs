@@ -2,25 +2,35 @@
 //! `synchronous=FULL`, PostgreSQL with `fsync`), and on PostgreSQL every event-writing transaction also holds
 //! the event lock until it commits; one transaction per submission therefore serializes on the disk.
 //!
-//! One writer task takes whatever submissions are queued (up to [`MAX_BATCH`]), runs each inside one shared
-//! transaction under its own `SAVEPOINT` — so a submission that fails rolls back only itself and gets its own
-//! error — commits once, announces the events and only then answers the callers whose work committed. When the
-//! transaction cannot begin or commit, every caller of that batch gets an error: nothing uncommitted is ever
-//! reported as filed.
+//! One writer task takes whatever submissions are queued (up to [`MAX_BATCH`]) into one transaction, commits
+//! once, announces the events and only then answers the callers whose work committed. When the transaction
+//! cannot begin or commit, every caller of that batch gets an error: nothing uncommitted is ever reported as
+//! filed.
 //!
-//! The writer runs any job over the connection ([`Job`]): the server function decides what a submission is
-//! (today `requests::submit_in`), the writer only decides when it commits.
+//! Request forms ([`Filing`], what the server function sends) are filed together by [`batch`]: a handful of
+//! statements for the whole batch rather than ten or so per form, since the writer is bound by round trips.
+//! Should that fail at the database, the writer rolls back and files the same forms one by one, each under its
+//! own `SAVEPOINT`, so that only the form at fault fails. Any other work ([`Job`]: a closure over the
+//! connection) always runs that way, after the forms.
+mod batch;
+
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use sqlx::Executor;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::domain::request::RequestInput;
+use crate::domain::CurrentUser;
+use crate::i18n::Locale;
+use crate::server::config::Config;
+use crate::server::db::photos::NewPhoto;
 use crate::server::db::{is_unavailable, Conn, Db};
 use crate::server::events::bus::Pending;
 use crate::server::events::EventBus;
-use crate::server::requests::{SubmitError, Submitted};
+use crate::server::requests::{submit_in, SubmitError, Submitted};
 
 /// What a job gives back: the caller's answer and the event to announce once its batch has committed.
 pub type JobResult = Result<(Submitted, Option<Pending>), SubmitError>;
@@ -35,9 +45,37 @@ pub const MAX_BATCH: usize = 64;
 /// Submissions waiting for the writer; a caller beyond this waits to enqueue (backpressure, not an error).
 const QUEUE: usize = 1024;
 
+/// A request form to file: what `requests::submit_in` takes, owned.
+#[derive(Debug, Clone)]
+pub struct Filing {
+    pub input: RequestInput,
+    pub idempotency_key: String,
+    /// Photos already in the store, recorded with the request (not when the form was filed before).
+    pub photos: Vec<NewPhoto>,
+    pub customer: Option<CurrentUser>,
+    pub locale: Locale,
+    pub now: i64,
+}
+
+/// A filed form's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filed {
+    pub submitted: Submitted,
+    /// False when the form's idempotency key had been filed before (earlier, or by a copy in the same
+    /// batch): it only got a tracking link, and its photos were not recorded (the caller removes them).
+    pub new: bool,
+}
+
+enum Work {
+    Filing(Box<Filing>),
+    Job(Job),
+}
+
+type Reply = oneshot::Sender<Result<Filed, SubmitError>>;
+
 struct Queued {
-    job: Job,
-    reply: oneshot::Sender<Result<Submitted, SubmitError>>,
+    work: Work,
+    reply: Reply,
 }
 
 /// The handle server functions submit through. Cheap to clone; the writer task stops when the last handle is
@@ -47,11 +85,19 @@ pub struct SubmissionWriter {
     queue: mpsc::Sender<Queued>,
 }
 
+/// What the writer task needs besides its queue.
+struct Writer {
+    db: Db,
+    bus: EventBus,
+    config: Arc<Config>,
+}
+
 impl SubmissionWriter {
-    /// Starts the writer task (needs a running Tokio runtime).
-    pub fn spawn(db: Db, bus: EventBus) -> Self {
+    /// Starts the writer task (needs a running Tokio runtime). `config` makes the tracking links of the
+    /// confirmation mails.
+    pub fn spawn(db: Db, bus: EventBus, config: Arc<Config>) -> Self {
         let (queue, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(db, bus, rx));
+        tokio::spawn(run(Writer { db, bus, config }, rx));
         Self { queue }
     }
 
@@ -60,13 +106,22 @@ impl SubmissionWriter {
         self.queue.max_capacity() - self.queue.capacity()
     }
 
+    /// Files the form in the next batch and answers once that batch has committed (or the form has failed).
+    pub async fn file(&self, filing: Filing) -> Result<Filed, SubmitError> {
+        self.send(Work::Filing(Box::new(filing))).await
+    }
+
     /// Runs `job` in the next batch and answers once that batch has committed (or the job has failed).
     pub async fn submit<F>(&self, job: F) -> Result<Submitted, SubmitError>
     where
         F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, JobResult> + Send + 'static,
     {
+        self.send(Work::Job(Box::new(job))).await.map(|filed| filed.submitted)
+    }
+
+    async fn send(&self, work: Work) -> Result<Filed, SubmitError> {
         let (reply, answer) = oneshot::channel();
-        self.queue.send(Queued { job: Box::new(job), reply }).await.map_err(|_| writer_gone())?;
+        self.queue.send(Queued { work, reply }).await.map_err(|_| writer_gone())?;
         answer.await.map_err(|_| writer_gone())?
     }
 }
@@ -83,61 +138,144 @@ fn writer_gone() -> SubmitError {
     SubmitError::Db(sqlx::Error::WorkerCrashed)
 }
 
-async fn run(db: Db, bus: EventBus, mut rx: mpsc::Receiver<Queued>) {
+async fn run(writer: Writer, mut rx: mpsc::Receiver<Queued>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        commit_batch(&db, &bus, std::mem::take(&mut batch)).await;
+        commit_batch(&writer, std::mem::take(&mut batch)).await;
     }
 }
 
-/// A job that ran and now waits for the commit.
+/// Work that ran and now waits for the commit.
 struct Done {
-    reply: oneshot::Sender<Result<Submitted, SubmitError>>,
-    submitted: Submitted,
-    pending: Option<Pending>,
+    reply: Reply,
+    filed: Filed,
 }
 
-async fn commit_batch(db: &Db, bus: &EventBus, batch: Vec<Queued>) {
-    // A caller that has gone away (its request was cancelled) would never learn the outcome: skip its job, as
+async fn commit_batch(w: &Writer, batch: Vec<Queued>) {
+    // A caller that has gone away (its request was cancelled) would never learn the outcome: skip its work, as
     // if it had never been sent.
     let batch: Vec<Queued> = batch.into_iter().filter(|q| !q.reply.is_closed()).collect();
     if batch.is_empty() {
         return;
     }
-    let mut tx = match db.begin().await {
-        Ok(tx) => tx,
-        Err(e) => return fail_all(&e, Vec::new(), batch),
-    };
-    if let Err(e) = tx.execute(FIRST_SAVEPOINT).await {
-        return fail_all(&e, Vec::new(), batch);
+    let (mut filings, mut replies, mut jobs) = (Vec::new(), Vec::new(), Vec::new());
+    for Queued { work, reply } in batch {
+        match work {
+            Work::Filing(filing) => {
+                filings.push(*filing);
+                replies.push(reply);
+            }
+            Work::Job(job) => jobs.push((job, reply)),
+        }
     }
-    let mut done = Vec::with_capacity(batch.len());
-    let mut jobs = batch.into_iter();
-    while let Some(Queued { job, reply }) = jobs.next() {
-        match run_one(&mut tx, job).await {
-            Ok(Ok((submitted, pending))) => done.push(Done { reply, submitted, pending }),
+    let mut tx = match w.db.begin().await {
+        Ok(tx) => tx,
+        Err(e) => return fail_all(&e, Vec::new(), replies.into_iter().chain(jobs.into_iter().map(|j| j.1))),
+    };
+    let mut done = Vec::with_capacity(filings.len() + jobs.len());
+    let mut pending = Vec::new();
+    if !filings.is_empty() {
+        match file_together(w, &mut tx, &filings).await {
+            Ok((answers, event)) => {
+                pending.extend(event);
+                for (reply, answer) in replies.into_iter().zip(answers) {
+                    match answer {
+                        Ok(filed) => done.push(Done { reply, filed }),
+                        // Wrote nothing: this caller's failure is final whatever the batch does.
+                        Err(e) => {
+                            let _ = reply.send(Err(e));
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, forms = filings.len(), "filing a batch together failed; filing one by one");
+                let _ = tx.rollback().await;
+                tx = match w.db.begin().await {
+                    Ok(tx) => tx,
+                    Err(e) => {
+                        return fail_all(&e, Vec::new(), replies.into_iter().chain(jobs.into_iter().map(|j| j.1)))
+                    }
+                };
+                let singly = filings.into_iter().map(|filing| filing_job(w, filing)).zip(replies);
+                jobs = singly.chain(jobs).collect();
+            }
+        }
+    }
+    if !jobs.is_empty() {
+        if let Err(e) = run_jobs(&mut tx, jobs, &mut done, &mut pending).await {
+            return fail_all(&e.error, done, e.waiting.into_iter());
+        }
+    }
+    if let Err(e) = tx.commit().await {
+        return fail_all(&e, done, std::iter::empty());
+    }
+    for event in pending {
+        w.bus.announce(event);
+    }
+    for Done { reply, filed } in done {
+        let _ = reply.send(Ok(filed));
+    }
+}
+
+/// [`batch::file_all`], with a panic turned into an error (then the forms are filed one by one, and the one
+/// that panics again is rolled back alone).
+async fn file_together(w: &Writer, tx: &mut Conn, forms: &[Filing]) -> Result<batch::Outcomes, sqlx::Error> {
+    let backend = w.db.backend();
+    match AssertUnwindSafe(batch::file_all(tx, backend, &w.bus, &w.config, forms)).catch_unwind().await {
+        Ok(result) => result,
+        Err(_) => Err(sqlx::Error::WorkerCrashed),
+    }
+}
+
+/// A form as a job of its own: `requests::submit_in` under a savepoint.
+fn filing_job(w: &Writer, filing: Filing) -> Job {
+    let (bus, config) = (w.bus.clone(), w.config.clone());
+    job(move |tx| {
+        Box::pin(async move {
+            let Filing { input, idempotency_key, photos, customer, locale, now } = filing;
+            submit_in(tx, &bus, &config, &input, &idempotency_key, &photos, customer.as_ref(), locale, now).await
+        })
+    })
+}
+
+/// The savepoint failed: the transaction cannot be trusted (it rolls back on drop), and these callers are
+/// still waiting.
+struct Broken {
+    error: sqlx::Error,
+    waiting: Vec<Reply>,
+}
+
+/// Runs each job under its own savepoint, collecting the successes in `done` (answering failures at once).
+async fn run_jobs(
+    tx: &mut Conn,
+    jobs: Vec<(Job, Reply)>,
+    done: &mut Vec<Done>,
+    pending: &mut Vec<Pending>,
+) -> Result<(), Broken> {
+    if let Err(error) = (&mut *tx).execute(FIRST_SAVEPOINT).await {
+        return Err(Broken { error, waiting: jobs.into_iter().map(|j| j.1).collect() });
+    }
+    let mut jobs = jobs.into_iter();
+    while let Some((job, reply)) = jobs.next() {
+        match run_one(&mut *tx, job).await {
+            Ok(Ok((submitted, event))) => {
+                let new = event.is_some();
+                pending.extend(event);
+                done.push(Done { reply, filed: Filed { submitted, new } });
+            }
             // Rolled back to its savepoint: this caller's failure is final whatever the batch does.
             Ok(Err(e)) => {
                 let _ = reply.send(Err(e));
             }
-            Err(e) => {
-                // The savepoint itself failed: the transaction cannot be trusted; it rolls back on drop.
-                let mut rest: Vec<Queued> = jobs.collect();
-                let _ = reply.send(Err(SubmitError::Db(replicate(&e))));
-                rest.retain(|q| !q.reply.is_closed());
-                return fail_all(&e, done, rest);
+            Err(error) => {
+                let _ = reply.send(Err(SubmitError::Db(replicate(&error))));
+                let waiting = jobs.map(|j| j.1).filter(|r| !r.is_closed()).collect();
+                return Err(Broken { error, waiting });
             }
         }
     }
-    if let Err(e) = tx.commit().await {
-        return fail_all(&e, done, Vec::new());
-    }
-    for Done { reply, submitted, pending } in done {
-        if let Some(pending) = pending {
-            bus.announce(pending);
-        }
-        let _ = reply.send(Ok(submitted));
-    }
+    Ok(())
 }
 
 /// Every job runs under the savepoint `submission`, set before the first. Moving on costs one round trip
@@ -163,9 +301,9 @@ async fn run_one(conn: &mut Conn, job: Job) -> Result<JobResult, sqlx::Error> {
 }
 
 /// The batch did not commit: every caller still waiting gets an error, and no event is announced.
-fn fail_all(error: &sqlx::Error, done: Vec<Done>, queued: Vec<Queued>) {
-    tracing::error!(error = %error, callers = done.len() + queued.len(), "a batch of submissions failed");
-    let replies = done.into_iter().map(|d| d.reply).chain(queued.into_iter().map(|q| q.reply));
+fn fail_all(error: &sqlx::Error, done: Vec<Done>, waiting: impl Iterator<Item = Reply>) {
+    let replies: Vec<Reply> = done.into_iter().map(|d| d.reply).chain(waiting).collect();
+    tracing::error!(error = %error, callers = replies.len(), "a batch of submissions failed");
     for reply in replies {
         let _ = reply.send(Err(SubmitError::Db(replicate(error))));
     }

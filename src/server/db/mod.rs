@@ -1,6 +1,7 @@
 //! The database layer: the only place with SQL. One set of queries serves SQLite and PostgreSQL through
 //! sqlx's `Any` driver; placeholders are `$n` (both backends accept them), timestamps are epoch milliseconds,
 //! flags and ids are BIGINT, so the values decode the same on both.
+pub mod batch;
 pub mod deflection;
 pub mod events;
 pub mod feedback;

@@ -85,6 +85,8 @@ pub async fn recent_first_responses(conn: &mut Conn, category_id: i64, since: i6
     .await
 }
 
+/// A new request's row, without its reference (made from the id).
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct NewRequestRow<'a> {
     pub idempotency_key: &'a str,
     pub customer_id: Option<i64>,

@@ -131,6 +131,34 @@ impl EventBus {
         Ok(Pending(()))
     }
 
+    /// Appends several events of one topic and kind (`(payload, time)`, in this order) with one statement,
+    /// under one event lock and one NOTIFY: a batch of submissions (`server::submissions`). `None` when there
+    /// is nothing to append.
+    pub async fn append_all<P: Serialize>(
+        &self,
+        conn: &mut Conn,
+        topic: &str,
+        kind: &str,
+        events: &[(P, i64)],
+    ) -> DbResult<Option<Pending>> {
+        if events.is_empty() {
+            return Ok(None);
+        }
+        let rows = events
+            .iter()
+            .map(|(payload, at)| {
+                let payload = serde_json::to_string(payload).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+                Ok(db::batch::NewLiveEvent { topic, kind, payload, created_at: *at })
+            })
+            .collect::<DbResult<Vec<_>>>()?;
+        db::lock(conn, self.backend, Lock::Events).await?;
+        db::batch::insert_events(conn, self.backend, &rows).await?;
+        if self.backend == Backend::Postgres {
+            db::events::pg_notify(conn, PG_CHANNEL).await?;
+        }
+        Ok(Some(Pending(())))
+    }
+
     /// Call after the commit: wakes this instance's delivery (PostgreSQL's NOTIFY wakes every instance).
     pub fn announce(&self, _pending: Pending) {
         self.wake.notify_one();

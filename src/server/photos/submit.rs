@@ -5,8 +5,9 @@ use crate::domain::{CurrentUser, FieldErrors};
 use crate::i18n::Locale;
 use crate::server::db::photos::NewPhoto;
 use crate::server::db::requests as requests_db;
-use crate::server::requests::{check, submit_in, SubmitError, Submitted};
+use crate::server::requests::{check, SubmitError, Submitted};
 use crate::server::state::AppState;
+use crate::server::submissions::{Filed, Filing};
 
 use super::upload::UploadedForm;
 use super::StoreError;
@@ -58,21 +59,15 @@ pub async fn submit_with_photos(
     let stored = store_all(state, to_store).await.map_err(PhotoSubmitError::Store)?;
     // Committed by the submission writer, together with whatever other submissions are queued (see
     // `server::submissions`).
-    let filed = {
-        let (bus, config) = (state.bus.clone(), state.config.clone());
-        let (records, customer) = (stored.clone(), customer.cloned());
-        state
-            .submissions
-            .submit(move |tx| {
-                Box::pin(async move {
-                    submit_in(tx, &bus, &config, &input, &idempotency_key, &records, customer.as_ref(), locale, now)
-                        .await
-                })
-            })
-            .await
-    };
-    match filed {
-        Ok(submitted) => Ok(submitted),
+    let filing = Filing { input, idempotency_key, photos: stored.clone(), customer: customer.cloned(), locale, now };
+    match state.submissions.file(filing).await {
+        Ok(Filed { submitted, new }) => {
+            if !new {
+                // A copy of a form filed before (perhaps in the same batch): its photos were not recorded.
+                remove(state, &stored).await;
+            }
+            Ok(submitted)
+        }
         Err(e) => {
             remove(state, &stored).await;
             Err(e.into())
