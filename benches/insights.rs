@@ -161,6 +161,14 @@ async fn generate(db: &Db, jobs: usize, now: i64) -> (usize, usize) {
     (requests.len(), surveys.len())
 }
 
+/// The 1-, 5- and 15-minute load averages (`/proc/loadavg`), to print beside the numbers: on a shared machine
+/// they say how much the timings can be trusted.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
 fn quantile(sorted: &[Duration], q: f64) -> f64 {
     let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
     sorted[rank - 1].as_secs_f64() * 1000.0
@@ -190,6 +198,7 @@ async fn run() {
     let now = now_ms();
     let period = Period { from_day: day_of(now) - 89, to_day: day_of(now) };
     let mut rows = Vec::new();
+    let mut loads = Vec::new();
     let mut sizes = String::new();
     for backend in backends.split(',').map(str::trim) {
         let (name, test_db) = match backend {
@@ -214,17 +223,21 @@ async fn run() {
                 Filter { category_id: Some(2), technician_id: Some(technician), channel: Some("web".into()) },
             ),
         ];
+        let load_before = load_average();
         for (label, filter) in cells {
             let (p50, p95, requests) = time_cell(&db, &filter, period, now, runs).await;
             let goal = if p95 <= GOAL_MS { "yes" } else { "no" };
             rows.push(format!("| {name} | {label} | {requests} | {p50:.1} | {p95:.1} | {goal} |"));
             eprintln!("{}", rows.last().unwrap());
         }
+        loads.push(format!("{name} {load_before} → {}", load_average()));
+        eprintln!("[bench] {name}: load average {}", loads.last().unwrap());
         test_db.cleanup().await;
     }
     println!("\n### Insights dashboard\n");
     println!("- {sizes}; a 90-day period; {runs} timed loads per cell after 3 untimed, one connection");
-    println!("- one load = every query of `/staff/insights` (`server::insights::dashboard`)\n");
+    println!("- one load = every query of `/staff/insights` (`server::insights::dashboard`)");
+    println!("- load average (1, 5, 15 min) before → after the timed cells: {}\n", loads.join("; "));
     println!("| backend | filter | requests in period | p50 ms | p95 ms | p95 ≤ {GOAL_MS:.0} ms |");
     println!("|---|---|---:|---:|---:|---|");
     for row in rows {

@@ -290,7 +290,95 @@ async fn csv_exports_quote_and_neutralise(db: Db) {
     assert_eq!(phone.lines().count(), 1 + 5, "R2: csat, nps, fix-held; R8: csat, nps");
 }
 
-on_both_backends!(every_kpi_of_the_fixture, filters_narrow_every_kpi, csv_exports_quote_and_neutralise);
+/// One set of durations for [`percentiles_in_sql_are_the_nearest_rank_ones`] and its median and p90 worked
+/// out by hand.
+struct DurationSet {
+    values: Vec<i64>,
+    expected: Durations,
+}
+
+fn duration_sets() -> Vec<DurationSet> {
+    let set = |values: Vec<i64>, count, median_ms, p90_ms| DurationSet {
+        values,
+        expected: Durations { count, median_ms, p90_ms },
+    };
+    // 101 values from a small linear congruential generator, up to 20 h, with repeats.
+    let mut x: i64 = 12_345;
+    let spread: Vec<i64> = (0..101)
+        .map(|_| {
+            x = (x * 1_103_515_245 + 12_345) % 2_147_483_648;
+            (x % 1_200) * 60_000
+        })
+        .collect();
+    let spread_expected = portal::domain::insights::durations(spread.clone());
+    vec![
+        // Nothing: no data, not zero.
+        set(vec![], 0, None, None),
+        // One value is every percentile.
+        set(vec![7 * H], 1, Some(7 * H), Some(7 * H)),
+        // Two: ranks ⌈1⌉ = 1 and ⌈1.8⌉ = 2.
+        set(vec![9 * H, 5 * H], 2, Some(5 * H), Some(9 * H)),
+        // An even count: the median is the lower middle value (rank 2 of 4), p90 rank ⌈3.6⌉ = 4.
+        set(vec![4 * H, H, 3 * H, 2 * H], 4, Some(2 * H), Some(4 * H)),
+        // Ties are ranked one by one: 1 5 5 5 9 → rank ⌈2.5⌉ = 3 is 5, rank ⌈4.5⌉ = 5 is 9.
+        set(vec![5 * H, 9 * H, 5 * H, H, 5 * H], 5, Some(5 * H), Some(9 * H)),
+        // 1..10 h: ranks 5 and 9 exactly.
+        set((1..=10).rev().map(|i| i * H).collect(), 10, Some(5 * H), Some(9 * H)),
+        // 1..11 h: ranks ⌈5.5⌉ = 6 and ⌈9.9⌉ = 10.
+        set((1..=11).map(|i| i * H).collect(), 11, Some(6 * H), Some(10 * H)),
+        set(spread, 101, spread_expected.median_ms, spread_expected.p90_ms),
+    ]
+}
+
+/// The median and p90 the dashboard ranks in SQL are the ones `domain::insights::percentile` defines, for
+/// first responses and resolutions alike, on sets chosen for their edges.
+async fn percentiles_in_sql_are_the_nearest_rank_ones(db: Db) {
+    let sets = duration_sets();
+    // Set k lives on day k after JAN2: each value once as a first response (of a request created that day)
+    // and once as a time to resolution (of a job completed that day at 20:00), and an unanswered, open
+    // request that counts for neither.
+    let mut n = 0;
+    for (k, set) in sets.iter().enumerate() {
+        let day = jan(2) + k as i64 * DAY_MS;
+        let open = std::iter::once((day + H, None, None));
+        let rows = set.values.iter().map(|v| (day + 20 * H - v, Some(day + 20 * H), Some(day + 20 * H)));
+        for (created_at, first_response_at, completed_at) in rows.chain(open) {
+            n += 1;
+            sqlx::query(
+                "INSERT INTO service_requests (reference, idempotency_key, name, email, address, category_id, \
+                 summary, description, status, version, created_at, updated_at, channel, first_response_at, \
+                 completed_at, revisits) \
+                 VALUES ($1, $1, 'Ana', 'ana@example.com', 'Street 1', 1, 'Sink', 'Drips', 'received', 1, $2, $2, \
+                 'web', $3, $4, 0)",
+            )
+            .bind(format!("P{n}"))
+            .bind(created_at)
+            .bind(first_response_at)
+            .bind(completed_at)
+            .execute(db.pool())
+            .await
+            .unwrap();
+        }
+    }
+    let mut conn = db.acquire().await.unwrap();
+    for (k, set) in sets.iter().enumerate() {
+        let from_day = day_of(jan(2)) + k as i64;
+        let (from, to) = Period { from_day, to_day: from_day }.bounds();
+        assert_eq!(portal::domain::insights::durations(set.values.clone()), set.expected, "set {k}: the definition");
+        let first = portal::server::db::insights::first_responses(&mut conn, &Filter::default(), from, to).await;
+        assert_eq!(first.unwrap(), set.expected, "set {k}: first responses");
+        let done = portal::server::db::insights::completions(&mut conn, &Filter::default(), from, to).await.unwrap();
+        assert_eq!(done.resolution, set.expected, "set {k}: resolutions");
+        assert_eq!(done.first_time_fixes, set.expected.count, "set {k}: none was revisited");
+    }
+}
+
+on_both_backends!(
+    every_kpi_of_the_fixture,
+    filters_narrow_every_kpi,
+    csv_exports_quote_and_neutralise,
+    percentiles_in_sql_are_the_nearest_rank_ones
+);
 
 #[tokio::test]
 async fn only_staff_reach_the_dashboard_and_the_exports() {

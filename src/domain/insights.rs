@@ -4,7 +4,8 @@
 //! Definitions, once:
 //! - **Percentiles** (median = p50, p90) use the *nearest-rank* method: the value at 1-based rank
 //!   `ceil(p/100 · n)` of the sorted values, so always one of the observed values (for an even count the
-//!   median is the lower of the two middle values).
+//!   median is the lower of the two middle values). The dashboard ranks in SQL by the same rule
+//!   (`server::db::insights`), and a test on both backends holds the two to each other.
 //! - **Standard deviation** is the *population* one (divide by n): it describes the answers of the period,
 //!   it does not estimate a wider population.
 //! - **Weeks** start on Monday 00:00 UTC.
@@ -74,7 +75,7 @@ impl Ratio {
 }
 
 /// First-time-fix rate: of the jobs completed in the period, those never moved into `needs_revisit`.
-/// `revisits`: the revisit count of each completed job.
+/// `revisits`: the revisit count of each completed job. (The dashboard counts the same in SQL.)
 pub fn first_time_fix(revisits: impl IntoIterator<Item = i64>) -> Ratio {
     revisits.into_iter().fold(Ratio::default(), |r, n| Ratio { part: r.part + u64::from(n == 0), whole: r.whole + 1 })
 }

@@ -11,8 +11,8 @@ use serde::Deserialize;
 use crate::api::insights::Dashboard;
 use crate::api::jobs::Choice;
 use crate::domain::insights::{
-    self, csat, csat_histogram, csv_line, durations, first_time_fix, nps, weekly, Comment, Deflection, Dimension,
-    Group, Kpis, Period, Ratio, POLARISED_MIN_ANSWERS, POLARISED_SD,
+    self, csat, csat_histogram, csv_line, nps, weekly, Comment, Deflection, Dimension, Group, Kpis, Period, Ratio,
+    POLARISED_MIN_ANSWERS, POLARISED_SD,
 };
 use crate::domain::time::{day_of, format_day, iso8601};
 use crate::server::db::insights::{self as db, Filter};
@@ -87,29 +87,27 @@ pub async fn kpis(
     technicians: &[Choice],
 ) -> DbResult<Kpis> {
     let (from, to) = period.bounds();
-    let first_response = durations(db::first_responses(conn, filter, from, to).await?);
+    let first_response = db::first_responses(conn, filter, from, to).await?;
     let completions = db::completions(conn, filter, from, to).await?;
-    let first_time_fix = first_time_fix(completions.iter().map(|c| c.1));
-    let resolution = durations(completions.into_iter().map(|c| c.0).collect());
+    let first_time_fix = Ratio { part: completions.first_time_fixes, whole: completions.resolution.count };
     let by_week = db::requests_by_week(conn, filter, from, to, now).await?;
     let requests = by_week.iter().map(|w| w.requests as u64).sum();
     let met: u64 = by_week.iter().map(|w| w.met as u64).sum();
     let sla = Ratio { part: met, whole: met + by_week.iter().map(|w| w.breached as u64).sum::<u64>() };
-    let csat_weeks = db::scores_by_week(conn, "csat", filter, from, to).await?;
-    let csat_total = csat(csat_histogram(csat_weeks.iter().map(|s| (s.score, s.answers as u64))));
-    let nps =
-        nps(db::scores_by_week(conn, "nps", filter, from, to).await?.into_iter().map(|s| (s.score, s.answers as u64)));
+    let answers = db::answers(conn, filter, from, to).await?;
+    let csat_total = csat(csat_histogram(answers.csat_by_week.iter().map(|s| (s.score, s.answers as u64))));
+    let nps = nps(answers.nps_by_week.iter().map(|s| (s.score, s.answers as u64)));
     let weeks = weekly(
         from,
         to,
         by_week.iter().map(|w| (w.week, w.requests as u64)),
-        csat_weeks.iter().map(|s| (s.week, s.score, s.answers as u64)),
+        answers.csat_by_week.iter().map(|s| (s.week, s.score, s.answers as u64)),
     );
-    let polarised = polarised_groups(conn, filter, from, to, categories, technicians).await?;
+    let polarised = polarised_groups(conn, filter, from, to, &answers.csat_by_group, categories, technicians).await?;
     Ok(Kpis {
         requests,
         first_response,
-        resolution,
+        resolution: completions.resolution,
         first_time_fix,
         sla,
         csat: csat_total,
@@ -129,16 +127,18 @@ fn keys(category_id: i64, technician_id: Option<i64>, channel: &str) -> [(Dimens
     ]
 }
 
+/// The polarised groups among the CSAT counts per group (`by_group`), each with its newest comments.
 async fn polarised_groups(
     conn: &mut Conn,
     filter: &Filter,
     from: i64,
     to: i64,
+    by_group: &[db::GroupScore],
     categories: &[Choice],
     technicians: &[Choice],
 ) -> DbResult<Vec<Group>> {
     let mut histograms: HashMap<(Dimension, String), [u64; 5]> = HashMap::new();
-    for row in db::csat_by_group(conn, filter, from, to).await? {
+    for row in by_group {
         for key in keys(row.category_id, row.technician_id, &row.channel) {
             let histogram = histograms.entry(key).or_default();
             for (total, add) in histogram.iter_mut().zip(csat_histogram([(row.score, row.answers as u64)])) {

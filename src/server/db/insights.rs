@@ -1,12 +1,11 @@
 //! What the KPI dashboard and its CSV exports read: for a period `[from, to)` (epoch ms) and optional
-//! filters, only the columns or SQL aggregates each KPI needs (`domain::insights` does the arithmetic).
-//! Counts are aggregated in SQL (per week, per score, per group); the durations behind the percentiles
-//! are fetched as one column for the filtered set and ranked in Rust (nearest rank), which both backends
-//! then agree on exactly.
+//! filters, only SQL aggregates (`domain::insights` does the arithmetic on them). Counts are aggregated per
+//! week, per score and per group; the percentiles of durations are ranked in SQL too (nearest rank, exactly
+//! `domain::insights::percentile`), so a page load decodes a few hundred rows whatever the period holds.
 use sqlx::FromRow;
 
 use super::{Conn, DbResult};
-use crate::domain::insights::WEEK_MS;
+use crate::domain::insights::{Durations, WEEK_MS};
 use crate::domain::time::DAY_MS;
 
 /// The dashboard's filters; `None` means any.
@@ -43,6 +42,13 @@ impl Sql {
             }
             None => self.text.push_str(clause),
         }
+        self
+    }
+
+    /// Replaces the statement so far by `outer(statement)`, a query that reads it as a subquery (its
+    /// parameters keep their numbers).
+    fn wrap(&mut self, outer: impl FnOnce(&str) -> String) -> &mut Self {
+        self.text = outer(&self.text);
         self
     }
 
@@ -87,21 +93,73 @@ fn week(column: &str) -> String {
     format!("(({column} + {}) / {WEEK_MS})", 3 * DAY_MS)
 }
 
-/// Time to first response (ms) of each request created in the period that has had one.
-pub async fn first_responses(conn: &mut Conn, filter: &Filter, from: i64, to: i64) -> DbResult<Vec<i64>> {
-    let mut sql = Sql::new("SELECT r.first_response_at - r.created_at FROM service_requests r WHERE ");
-    sql.push("r.created_at >= ?", Some(Arg::Int(from))).push(" AND r.created_at < ?", Some(Arg::Int(to)));
-    sql.push(" AND r.first_response_at IS NOT NULL", None).filter(filter);
-    let rows: Vec<(i64,)> = sql.fetch(conn).await?;
-    Ok(rows.into_iter().map(|r| r.0).collect())
+/// A query that ranks the rows of `values` (any query with a BIGINT column `v`) by `v` and returns one row:
+/// how many there are (`count`), and the values at the nearest ranks ⌈50·n/100⌉ (`median`) and ⌈90·n/100⌉
+/// (`p90`), as `domain::insights::percentile` picks them (`ROW_NUMBER` counts ties one by one, as a sorted
+/// list does); NULLs when there are none. `extra`: more aggregates over the inner rows, each after a comma.
+fn nearest_ranks(values: &str, extra: &str) -> String {
+    let rank = |p: u32| format!("({p} * n + 99) / 100");
+    format!(
+        "SELECT COUNT(*) AS count, MIN(CASE WHEN rn = {p50} THEN v END) AS median, \
+         MIN(CASE WHEN rn = {p90} THEN v END) AS p90{extra} \
+         FROM (SELECT vals.*, ROW_NUMBER() OVER (ORDER BY vals.v) AS rn, COUNT(*) OVER () AS n \
+         FROM ({values}) vals) ranked",
+        p50 = rank(50),
+        p90 = rank(90),
+    )
 }
 
-/// `(time to resolution in ms, revisits)` of each job first completed in the period.
-pub async fn completions(conn: &mut Conn, filter: &Filter, from: i64, to: i64) -> DbResult<Vec<(i64, i64)>> {
-    let mut sql = Sql::new("SELECT r.completed_at - r.created_at, r.revisits FROM service_requests r WHERE ");
+#[derive(FromRow)]
+struct Ranked {
+    count: i64,
+    median: Option<i64>,
+    p90: Option<i64>,
+}
+
+impl Ranked {
+    fn durations(self) -> Durations {
+        Durations { count: u64::try_from(self.count).unwrap_or_default(), median_ms: self.median, p90_ms: self.p90 }
+    }
+}
+
+/// Median and p90 of the time to first response (ms) of the requests created in the period that have had
+/// one.
+pub async fn first_responses(conn: &mut Conn, filter: &Filter, from: i64, to: i64) -> DbResult<Durations> {
+    let mut sql = Sql::new("SELECT r.first_response_at - r.created_at AS v FROM service_requests r WHERE ");
+    sql.push("r.created_at >= ?", Some(Arg::Int(from))).push(" AND r.created_at < ?", Some(Arg::Int(to)));
+    sql.push(" AND r.first_response_at IS NOT NULL", None).filter(filter);
+    sql.wrap(|values| nearest_ranks(values, ""));
+    let row: Option<Ranked> = sql.fetch(conn).await?.pop();
+    Ok(row.map(Ranked::durations).unwrap_or_default())
+}
+
+/// The jobs first completed in the period: median and p90 of their time to resolution (ms), and how many
+/// of them were never revisited (first-time fixes; `resolution.count` is all of them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Completions {
+    pub resolution: Durations,
+    pub first_time_fixes: u64,
+}
+
+#[derive(FromRow)]
+struct RankedCompletions {
+    #[sqlx(flatten)]
+    ranked: Ranked,
+    first_time_fixes: i64,
+}
+
+pub async fn completions(conn: &mut Conn, filter: &Filter, from: i64, to: i64) -> DbResult<Completions> {
+    let mut sql = Sql::new("SELECT r.completed_at - r.created_at AS v, r.revisits FROM service_requests r WHERE ");
     sql.push("r.completed_at >= ?", Some(Arg::Int(from))).push(" AND r.completed_at < ?", Some(Arg::Int(to)));
     sql.filter(filter);
-    sql.fetch(conn).await
+    sql.wrap(|values| nearest_ranks(values, ", COUNT(CASE WHEN revisits = 0 THEN 1 END) AS first_time_fixes"));
+    let row: Option<RankedCompletions> = sql.fetch(conn).await?.pop();
+    Ok(row
+        .map(|r| Completions {
+            resolution: r.ranked.durations(),
+            first_time_fixes: u64::try_from(r.first_time_fixes).unwrap_or_default(),
+        })
+        .unwrap_or_default())
 }
 
 /// Requests created in one week of the period, and how many of them met or breached their
@@ -129,42 +187,26 @@ pub async fn requests_by_week(
         week = week("r.created_at")
     ));
     sql.push(&format!("? > {DUE}) THEN 1 ELSE 0 END) AS BIGINT) AS breached "), Some(Arg::Int(now)));
-    sql.push("FROM service_requests r JOIN categories c ON c.id = r.category_id WHERE ", None);
-    sql.push("r.created_at >= ?", Some(Arg::Int(from))).push(" AND r.created_at < ?", Some(Arg::Int(to)));
+    // CROSS JOIN makes SQLite read the requests first (through their covering index on `created_at`)
+    // rather than loop over the categories and visit each request row; PostgreSQL treats it as the inner
+    // join it is.
+    sql.push("FROM service_requests r CROSS JOIN categories c WHERE c.id = r.category_id", None);
+    sql.push(" AND r.created_at >= ?", Some(Arg::Int(from))).push(" AND r.created_at < ?", Some(Arg::Int(to)));
     sql.filter(filter).push(" GROUP BY 1", None);
     sql.fetch(conn).await
 }
 
 /// Answers of one kind given in the period, by the week they were given and the score.
-#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScoreCount {
     pub week: i64,
     pub score: i64,
     pub answers: i64,
 }
 
-/// `kind`: `csat` or `nps` (or `fix_held`).
-pub async fn scores_by_week(
-    conn: &mut Conn,
-    kind: &str,
-    filter: &Filter,
-    from: i64,
-    to: i64,
-) -> DbResult<Vec<ScoreCount>> {
-    let mut sql = Sql::new(&format!(
-        "SELECT {} AS week, s.score, COUNT(*) AS answers \
-         FROM surveys s JOIN service_requests r ON r.id = s.request_id WHERE ",
-        week("s.answered_at")
-    ));
-    sql.push("s.kind = ?", Some(Arg::Text(kind.to_owned())));
-    sql.push(" AND s.answered_at >= ?", Some(Arg::Int(from))).push(" AND s.answered_at < ?", Some(Arg::Int(to)));
-    sql.push(" AND s.score IS NOT NULL", None).filter(filter).push(" GROUP BY 1, 2", None);
-    sql.fetch(conn).await
-}
-
 /// CSAT answers given in the period by category, technician, channel and score: the polarisation
 /// view sums them per group.
-#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupScore {
     pub category_id: i64,
     pub technician_id: Option<i64>,
@@ -173,14 +215,60 @@ pub struct GroupScore {
     pub answers: i64,
 }
 
-pub async fn csat_by_group(conn: &mut Conn, filter: &Filter, from: i64, to: i64) -> DbResult<Vec<GroupScore>> {
-    let mut sql = Sql::new(
-        "SELECT r.category_id, r.technician_id, r.channel, s.score, COUNT(*) AS answers \
-         FROM surveys s JOIN service_requests r ON r.id = s.request_id WHERE s.kind = 'csat'",
-    );
+/// The CSAT and NPS answers given in the period (with a score), counted per week and score, and the CSAT
+/// ones also per group.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Answers {
+    pub csat_by_week: Vec<ScoreCount>,
+    pub nps_by_week: Vec<ScoreCount>,
+    pub csat_by_group: Vec<GroupScore>,
+}
+
+/// One row of [`answers`]' statement: a weekly count (`part` is the kind, `week` set) or a CSAT group's
+/// count (`part` is `group`, the group's columns set).
+#[derive(FromRow)]
+struct AnswerCount {
+    part: String,
+    week: Option<i64>,
+    category_id: Option<i64>,
+    technician_id: Option<i64>,
+    channel: Option<String>,
+    score: i64,
+    answers: i64,
+}
+
+/// Every count of [`Answers`] from one statement: the answers are joined to their requests (and filtered)
+/// once, into a materialised set that both groupings read.
+pub async fn answers(conn: &mut Conn, filter: &Filter, from: i64, to: i64) -> DbResult<Answers> {
+    let mut sql = Sql::new(&format!(
+        "WITH answers AS MATERIALIZED (SELECT s.kind, s.score, {} AS week, \
+         r.category_id, r.technician_id, r.channel \
+         FROM surveys s JOIN service_requests r ON r.id = s.request_id \
+         WHERE s.kind IN ('csat', 'nps')",
+        week("s.answered_at")
+    ));
     sql.push(" AND s.answered_at >= ?", Some(Arg::Int(from))).push(" AND s.answered_at < ?", Some(Arg::Int(to)));
-    sql.push(" AND s.score IS NOT NULL", None).filter(filter).push(" GROUP BY 1, 2, 3, 4", None);
-    sql.fetch(conn).await
+    sql.push(" AND s.score IS NOT NULL", None).filter(filter);
+    sql.push(
+        ") SELECT kind AS part, week, NULL AS category_id, NULL AS technician_id, NULL AS channel, score, \
+         COUNT(*) AS answers FROM answers GROUP BY kind, week, score \
+         UNION ALL SELECT 'group', NULL, category_id, technician_id, channel, score, COUNT(*) \
+         FROM answers WHERE kind = 'csat' GROUP BY category_id, technician_id, channel, score",
+        None,
+    );
+    let mut out = Answers::default();
+    for row in sql.fetch::<AnswerCount>(conn).await? {
+        let AnswerCount { part, week, category_id, technician_id, channel, score, answers } = row;
+        match (part.as_str(), week, category_id, channel) {
+            ("csat", Some(week), ..) => out.csat_by_week.push(ScoreCount { week, score, answers }),
+            ("nps", Some(week), ..) => out.nps_by_week.push(ScoreCount { week, score, answers }),
+            ("group", _, Some(category_id), Some(channel)) => {
+                out.csat_by_group.push(GroupScore { category_id, technician_id, channel, score, answers })
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
 }
 
 /// A CSAT answer with a comment, and the groups it belongs to.
@@ -194,7 +282,8 @@ pub struct CsatComment {
     pub answered_at: i64,
 }
 
-/// The newest `limit` CSAT comments given in the period.
+/// The newest `limit` CSAT comments given in the period (read newest first through `surveys_commented`, which
+/// holds only the answers with a comment).
 pub async fn csat_comments(
     conn: &mut Conn,
     filter: &Filter,
