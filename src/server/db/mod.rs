@@ -8,6 +8,7 @@ pub mod insights;
 pub mod kb;
 pub mod kb_gaps;
 pub mod kb_images;
+pub mod kb_search;
 pub mod magic_links;
 pub mod outbox;
 pub mod photos;
