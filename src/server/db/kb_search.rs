@@ -20,18 +20,20 @@ use crate::domain::kb::Combine;
 use crate::server::kb_highlight;
 
 /// A search ranks about this many candidates, shared among its words by their idf…
-const CANDIDATES: i64 = 240;
+const CANDIDATES: i64 = 160;
 /// …but at least this many from each term's champion list.
 const CHAMPION_MIN: i64 = 16;
-/// A word typed as a prefix stands for at most this many of its completions, the most common ones.
+/// A word typed as a prefix stands for at most this many of its completions, the most common ones (fewer
+/// for suggestions, where every word is a prefix and each completion costs a lookup per candidate).
 const PREFIX_COMPLETIONS: i64 = 5;
+const SUGGEST_PREFIX_COMPLETIONS: i64 = 2;
 /// The second pass ranks at most this many of the articles that have every word.
-const FULL_TEXT_MAX: i64 = 1000;
+const FULL_TEXT_MAX: i64 = 400;
 /// Suggestions look up at most this many of the typed words: the summary's before the description's, the
 /// most selective (fewest articles) first. Common words add little to the ranking and much to its cost.
 pub const SUGGEST_WORDS_RANKED: usize = 6;
 /// Suggestions rank this many candidates, shared among their words like a search's.
-const SUGGEST_CANDIDATES: i64 = 120;
+const SUGGEST_CANDIDATES: i64 = 60;
 
 /// The tokenizer of `kb_search` (migration 0005), for the scratch table that turns words into terms.
 const TOKENIZER: &str = "porter unicode61 remove_diacritics 2";
@@ -97,7 +99,9 @@ pub async fn search(
     limit: i64,
 ) -> DbResult<Vec<SearchRow>> {
     let prefixes: Vec<bool> = (0..terms.len()).map(|i| i + 1 == terms.len()).collect();
-    let Some(found) = lookup(conn, backend, locale, terms, &prefixes).await? else { return Ok(Vec::new()) };
+    let Some(found) = lookup(conn, backend, locale, terms, &prefixes, PREFIX_COMPLETIONS).await? else {
+        return Ok(Vec::new());
+    };
     // A word with no index term at all matches nothing (on PostgreSQL a stop word has no term and is left
     // out, as `to_tsquery` leaves it out).
     if found.words.is_empty() || found.words.iter().any(|w| w.terms.is_empty()) {
@@ -125,7 +129,9 @@ pub async fn suggest(
     limit: i64,
 ) -> DbResult<Vec<SuggestionRow>> {
     let prefixes = vec![true; terms.len()];
-    let Some(mut found) = lookup(conn, backend, locale, terms, &prefixes).await? else { return Ok(Vec::new()) };
+    let Some(mut found) = lookup(conn, backend, locale, terms, &prefixes, SUGGEST_PREFIX_COMPLETIONS).await? else {
+        return Ok(Vec::new());
+    };
     found.words = telling_words(found.words, summary_words);
     if found.words.is_empty() {
         return Ok(Vec::new());
@@ -169,6 +175,7 @@ async fn lookup(
     locale: &str,
     terms: &[&str],
     prefixes: &[bool],
+    completions: i64,
 ) -> DbResult<Option<Found>> {
     if terms.is_empty() {
         return Ok(None);
@@ -191,7 +198,7 @@ async fn lookup(
            SELECT s.position, v.term, v.docs, \
              ROW_NUMBER() OVER (PARTITION BY s.position ORDER BY v.docs DESC, v.term) AS n \
            FROM s JOIN kb_search_vocabulary v ON v.term >= s.stem AND v.term < s.upper AND v.docs > 0) x \
-         WHERE n <= {PREFIX_COMPLETIONS} \
+         WHERE n <= {completions} \
          UNION ALL SELECT CAST(-1 AS BIGINT), term, docs FROM kb_search_vocabulary WHERE term = ''",
         values.join(", ")
     ));
