@@ -21,8 +21,10 @@ use crate::server::kb_highlight;
 
 /// A search ranks about this many candidates, shared among its words by their idf…
 const CANDIDATES: i64 = 160;
-/// …but at least this many from each term's champion list.
+/// …but at least this many from each term's champion list (fewer for suggestions: up to twelve terms, and
+/// every candidate costs a lookup per term).
 const CHAMPION_MIN: i64 = 16;
+const SUGGEST_CHAMPION_MIN: i64 = 4;
 /// A word typed as a prefix stands for at most this many of its completions, the most common ones (fewer
 /// for suggestions, where every word is a prefix and each completion costs a lookup per candidate).
 const PREFIX_COMPLETIONS: i64 = 5;
@@ -108,7 +110,7 @@ pub async fn search(
         return Ok(Vec::new());
     }
     let every_word = found.words.len() as i64;
-    let limits = champion_limits(&found, CANDIDATES);
+    let limits = champion_limits(&found, CANDIDATES, CHAMPION_MIN);
     let mut rows = rank(conn, backend, locale, &found, &Candidates::Champions(&limits), every_word, limit).await?;
     if (rows.len() as i64) < limit {
         // Few articles have all the words (or few of the best candidates are visible to this reader): the
@@ -136,7 +138,7 @@ pub async fn suggest(
     if found.words.is_empty() {
         return Ok(Vec::new());
     }
-    let limits = champion_limits(&found, SUGGEST_CANDIDATES);
+    let limits = champion_limits(&found, SUGGEST_CANDIDATES, SUGGEST_CHAMPION_MIN);
     let rows = rank(conn, backend, locale, &found, &Candidates::Champions(&limits), 1, limit).await?;
     Ok(rows
         .into_iter()
@@ -156,14 +158,14 @@ fn telling_words(mut words: Vec<Word>, summary_words: usize) -> Vec<Word> {
 /// How many translations to take from each term's champion list: `candidates` shared among the words by
 /// their idf (a rare word's list decides more of the ranking than a common one's), and a word's share among
 /// its completions.
-fn champion_limits(found: &Found, candidates: i64) -> Vec<Vec<i64>> {
+fn champion_limits(found: &Found, candidates: i64, minimum: i64) -> Vec<Vec<i64>> {
     let idf_sum: f64 = found.words.iter().map(|w| w.idf(found.total)).sum::<f64>().max(f64::MIN_POSITIVE);
     found
         .words
         .iter()
         .map(|w| {
             let share = candidates as f64 * w.idf(found.total) / idf_sum / w.terms.len().max(1) as f64;
-            vec![(share.ceil() as i64).max(CHAMPION_MIN); w.terms.len()]
+            vec![(share.ceil() as i64).max(minimum); w.terms.len()]
         })
         .collect()
 }
@@ -491,7 +493,7 @@ mod tests {
     #[test]
     fn rarer_words_get_longer_champion_lists_and_every_list_a_minimum() {
         let found = Found { words: vec![word(0, &[9_000]), word(1, &[40]), word(2, &[300, 100])], total: 10_000 };
-        let limits = champion_limits(&found, CANDIDATES);
+        let limits = champion_limits(&found, CANDIDATES, CHAMPION_MIN);
         assert_eq!(limits[0], vec![CHAMPION_MIN], "a word in nearly every article decides little");
         assert!(limits[1][0] > limits[2][0], "{limits:?}");
         assert_eq!(limits[2].len(), 2, "one limit per completion");
