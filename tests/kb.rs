@@ -239,7 +239,82 @@ async fn demo_content_is_added_once_and_searchable(db: Db) {
     assert!(pl.hits.iter().any(|h| h.slug == "bleed-a-radiator" && h.locale == "pl"), "{pl:?}");
 }
 
+/// `count` published articles with `title` and `body`, written in one transaction.
+async fn bulk(db: &Db, category_id: i64, prefix: &str, count: usize, title: &str, body: &str) {
+    let mut tx = db.begin().await.unwrap();
+    for n in 0..count {
+        let slug = format!("{prefix}-{n}");
+        let new = kb::NewArticle { slug: &slug, category_id, status: ArticleStatus::Published, author_id: None };
+        let id = kb::insert_article(&mut tx, &new, NOW).await.unwrap();
+        let text = kb::TranslationText { locale: "en", title, body_md: body, body_text: body };
+        kb::save_translation(&mut tx, id, &text, ArticleStatus::Published, None, NOW).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+async fn common_words_rank_a_bounded_set_and_rare_combinations_are_all_found(db: Db) {
+    let heating = category(&db, "heating").await;
+    // Far more articles per word than a search ranks: 150 with "boiler" in the title, 150 with "valve".
+    bulk(&db, heating, "boiler", 150, "Boiler service", "Book the yearly boiler service.").await;
+    bulk(&db, heating, "valve", 150, "Valve check", "Check every valve once a year.").await;
+    // Three say both words, in the body only: they are on neither word's list of best articles.
+    bulk(&db, heating, "both", 3, "Yearly visit", "The engineer looks at the boiler and each valve.").await;
+    article(&db, heating, "draft", ArticleStatus::Draft, &[("en", "Boiler valve (draft)", "Boiler valve.")]).await;
+    let slugs = |r: portal::api::help::SearchResults| r.hits.into_iter().map(|h| h.slug).collect::<Vec<_>>();
+    let found = slugs(search(&db, "en", "boiler", NOW).await.unwrap());
+    assert_eq!(found.len(), 20, "a full page: {found:?}");
+    assert!(found.iter().all(|s| s.starts_with("boiler-")), "title matches first: {found:?}");
+    let mut both = slugs(search(&db, "en", "boiler valve", NOW).await.unwrap());
+    both.sort();
+    assert_eq!(both, vec!["both-0", "both-1", "both-2"], "every article with both words, no draft");
+    let prefix = search(&db, "en", "boiler val", NOW).await.unwrap();
+    assert_eq!(prefix.hits.len(), 3, "{prefix:?}");
+    assert_eq!(hits(&prefix.hits[0].snippet), vec!["boiler", "valve"], "{prefix:?}");
+    // Nothing has both of these: nothing is found, and the search is logged as a gap.
+    assert!(search(&db, "en", "boiler flux", NOW).await.unwrap().hits.is_empty());
+    let mut conn = db.acquire().await.unwrap();
+    assert_eq!(kb::zero_results(&mut conn, 10).await.unwrap()[0].query, "boiler flux");
+}
+
+async fn term_counts(db: &Db, term: &str) -> (i64, i64) {
+    let mut conn = db.acquire().await.unwrap();
+    let docs: Option<i64> = sqlx::query_scalar("SELECT docs FROM kb_search_vocabulary WHERE term = $1")
+        .bind(term)
+        .fetch_optional(&mut *conn)
+        .await
+        .unwrap();
+    let postings: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM kb_search_terms WHERE term = $1")
+        .bind(term)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    (docs.unwrap_or(0), postings)
+}
+
+async fn the_term_index_follows_saves_and_deletes(db: Db) {
+    seed(&db).await;
+    // "radiator" (stemmed) is in four English texts: two published, the draft and the archived one.
+    let radiator = term_counts(&db, "radiat").await;
+    let (every_text, _) = term_counts(&db, "").await;
+    assert_eq!(radiator, (4, 4));
+    assert_eq!(every_text, 6, "six translations");
+    let mut conn = db.acquire().await.unwrap();
+    let id = kb::article_id(&mut conn, "radiator-draft").await.unwrap().unwrap();
+    let text = kb::TranslationText { locale: "en", title: "Cold spots", body_md: "Air.", body_text: "Air." };
+    kb::save_translation(&mut conn, id, &text, ArticleStatus::Draft, None, NOW + 1).await.unwrap();
+    drop(conn);
+    assert_eq!(term_counts(&db, "radiat").await, (3, 3), "the old words left");
+    assert_eq!(term_counts(&db, "air").await.0, 1, "the new ones came");
+    let mut conn = db.acquire().await.unwrap();
+    sqlx::query("DELETE FROM kb_articles WHERE slug = $1").bind("radiator-archived").execute(&mut *conn).await.unwrap();
+    drop(conn);
+    assert_eq!(term_counts(&db, "radiat").await, (2, 2));
+    assert_eq!(term_counts(&db, "").await.0, 5);
+}
+
 on_both_backends!(
+    common_words_rank_a_bounded_set_and_rare_combinations_are_all_found,
+    the_term_index_follows_saves_and_deletes,
     demo_content_is_added_once_and_searchable,
     a_title_match_ranks_above_body_matches,
     the_last_word_matches_as_a_prefix,

@@ -5,7 +5,7 @@
 use crate::api::help::ArticleLink;
 use crate::domain::kb::{SuggestQuery, DEFLECTION_IDLE_MINUTES, SUGGESTIONS_MAX};
 use crate::server::db::deflection::{self, DeflectionCounts};
-use crate::server::db::{kb, Conn, Db, DbResult};
+use crate::server::db::{kb, kb_search, Conn, Db, DbResult};
 
 const MINUTE_MS: i64 = 60_000;
 
@@ -20,8 +20,12 @@ pub async fn suggest(
     now: i64,
 ) -> DbResult<Vec<ArticleLink>> {
     let Some(query) = SuggestQuery::parse(summary, description) else { return Ok(Vec::new()) };
+    // The summary's words come first in the query; they say what the problem is.
+    let summary_words = SuggestQuery::parse(summary, "").map_or(0, |q| q.terms().len());
     let mut conn = db.acquire().await?;
-    let rows = kb::suggest(&mut conn, db.backend(), locale, &query.terms(), SUGGESTIONS_MAX as i64).await?;
+    let terms = query.terms();
+    let rows =
+        kb_search::suggest(&mut conn, db.backend(), locale, &terms, summary_words, SUGGESTIONS_MAX as i64).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     deflection::record_shown(&mut conn, form_key, &ids, locale, now).await?;
     Ok(rows.into_iter().map(|r| ArticleLink { slug: r.slug, title: r.title, locale: r.locale }).collect())

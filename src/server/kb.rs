@@ -3,7 +3,7 @@
 //! [`crate::server::markdown`].
 use crate::api::help::{ArticleLink, ArticleView, CategoryArticles, HelpIndex, SearchHit, SearchResults, TocEntry};
 use crate::domain::kb::{split_hits, ArticleStatus, SearchQuery, Slug, TOC_MIN_HEADINGS};
-use crate::server::db::{kb, kb_gaps, Db, DbResult};
+use crate::server::db::{kb, kb_gaps, kb_search, Db, DbResult};
 use crate::server::markdown;
 
 /// How many articles the "most read" list and a search show, and how many related articles an article lists.
@@ -92,7 +92,7 @@ pub async fn search(db: &Db, locale: &str, raw: &str, now: i64) -> DbResult<Sear
         return Ok(SearchResults { query: String::new(), hits: Vec::new() });
     };
     let mut conn = db.acquire().await?;
-    let mut rows = kb::search(&mut conn, db.backend(), locale, &query.terms(), SEARCH_RESULTS).await?;
+    let mut rows = kb_search::search(&mut conn, db.backend(), locale, &query.terms(), SEARCH_RESULTS).await?;
     if rows.is_empty() {
         // An editor may have closed this gap by linking the article that answers it.
         match kb_gaps::linked_answer(&mut conn, &query.normalized(), locale).await? {

@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod kb;
 pub mod kb_editor;
 pub mod kb_gaps;
+pub mod kb_highlight;
 pub mod kb_images;
 pub mod mail;
 pub mod markdown;

@@ -2,16 +2,14 @@
 //! and the log of searches that found nothing.
 //!
 //! A reader sees an article in their locale when it has that translation, otherwise in English: every reader
-//! query picks the translation with [`reader_locale`]. Search is the one place where the backends differ
-//! (FTS5 with bm25 on SQLite, a weighted tsvector with ts_rank on PostgreSQL); both get the same sanitized
-//! words and mark hits with the same markers.
+//! query picks the translation with [`reader_locale`]. Search and suggestions are in [`super::kb_search`].
 use sqlx::FromRow;
 
-use super::{Backend, Conn, DbResult};
-use crate::domain::kb::{ArticleStatus, Combine, HIT_END, HIT_START};
+use super::{Conn, DbResult};
+use crate::domain::kb::ArticleStatus;
 
 /// The locale of the translation a reader sees of article `a`: `$1` when the article has it, else English.
-const READER_LOCALE: &str = "(CASE WHEN EXISTS (SELECT 1 FROM kb_translations l \
+pub(super) const READER_LOCALE: &str = "(CASE WHEN EXISTS (SELECT 1 FROM kb_translations l \
      WHERE l.article_id = a.id AND l.locale = $1) THEN $1 ELSE 'en' END)";
 
 fn reader_locale() -> &'static str {
@@ -49,7 +47,7 @@ pub struct ArticleRow {
     pub updated_at: i64,
 }
 
-/// One search hit; `title` and `snippet` carry the hit markers.
+/// One search hit ([`super::kb_search::search`]); `title` and `snippet` carry the hit markers.
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct SearchRow {
     pub slug: String,
@@ -276,140 +274,6 @@ pub async fn count_read(conn: &mut Conn, article_id: i64) -> DbResult<()> {
 
 pub async fn read_count(conn: &mut Conn, article_id: i64) -> DbResult<i64> {
     sqlx::query_scalar("SELECT read_count FROM kb_articles WHERE id = $1").bind(article_id).fetch_one(conn).await
-}
-
-/// An FTS5 query from sanitized words, each quoted. `All`: every word required, the last one a prefix;
-/// `Any`: any word may match, every one a prefix.
-pub fn fts5_query(terms: &[&str], combine: Combine) -> String {
-    let last = terms.len().saturating_sub(1);
-    let words: Vec<String> = terms
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let quoted = format!("\"{}\"", t.replace('"', ""));
-            if i == last || combine == Combine::Any {
-                quoted + "*"
-            } else {
-                quoted
-            }
-        })
-        .collect();
-    words.join(if combine == Combine::All { " " } else { " OR " })
-}
-
-/// A `to_tsquery` text from sanitized words, each quoted, combined as [`fts5_query`] does.
-pub fn tsquery(terms: &[&str], combine: Combine) -> String {
-    let last = terms.len().saturating_sub(1);
-    let words: Vec<String> = terms
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let quoted = format!("'{}'", t.replace(['\'', '\\'], ""));
-            if i == last || combine == Combine::Any {
-                quoted + ":*"
-            } else {
-                quoted
-            }
-        })
-        .collect();
-    words.join(if combine == Combine::All { " & " } else { " | " })
-}
-
-/// The ranked match over the translations readers see, as `(FROM … WHERE … ORDER BY …, backend query)`:
-/// `$1` is the reader's locale, `$2` the backend query; on PostgreSQL the query is `q.en` / `q.simple` and
-/// the text search configuration of a row is [`PG_CONFIG`]. Title matches weigh ten times body matches.
-fn ranked_match(backend: Backend, terms: &[&str], combine: Combine) -> (String, String) {
-    match backend {
-        Backend::Sqlite => (
-            format!(
-                "FROM kb_search JOIN kb_translations t ON t.id = kb_search.rowid \
-                 JOIN kb_articles a ON a.id = t.article_id \
-                 WHERE kb_search MATCH $2 AND a.status = 'published' AND t.locale = {} \
-                 ORDER BY bm25(kb_search, 10.0, 1.0), a.id",
-                reader_locale()
-            ),
-            fts5_query(terms, combine),
-        ),
-        Backend::Postgres => (
-            format!(
-                "FROM kb_translations t JOIN kb_articles a ON a.id = t.article_id \
-                 CROSS JOIN (SELECT to_tsquery('english', $2) AS en, to_tsquery('simple', $2) AS simple) q \
-                 WHERE a.status = 'published' AND t.locale = {} \
-                 AND ((t.locale = 'en' AND t.search_document @@ q.en) \
-                   OR (t.locale <> 'en' AND t.search_document @@ q.simple)) \
-                 ORDER BY ts_rank('{{0.1, 0.1, 0.1, 1.0}}'::float4[], t.search_document, {PG_TSQUERY}) DESC, a.id",
-                reader_locale()
-            ),
-            tsquery(terms, combine),
-        ),
-    }
-}
-
-/// The text search configuration of a translation row on PostgreSQL, and the query parsed with it.
-const PG_CONFIG: &str = "(CASE WHEN t.locale = 'en' THEN 'english'::regconfig ELSE 'simple'::regconfig END)";
-const PG_TSQUERY: &str = "(CASE WHEN t.locale = 'en' THEN q.en ELSE q.simple END)";
-
-/// Published articles matching every term (the last as a prefix), best first: title matches weigh ten times
-/// body matches. Only the translation the reader sees is searched.
-pub async fn search(
-    conn: &mut Conn,
-    backend: Backend,
-    locale: &str,
-    terms: &[&str],
-    limit: i64,
-) -> DbResult<Vec<SearchRow>> {
-    if terms.is_empty() {
-        return Ok(Vec::new());
-    }
-    let (ranked, query) = ranked_match(backend, terms, Combine::All);
-    let columns = match backend {
-        Backend::Sqlite => format!(
-            "a.slug, t.locale, highlight(kb_search, 0, '{HIT_START}', '{HIT_END}') AS title, \
-             snippet(kb_search, 1, '{HIT_START}', '{HIT_END}', '…', 24) AS snippet"
-        ),
-        Backend::Postgres => format!(
-            "a.slug, t.locale, \
-             ts_headline({PG_CONFIG}, t.title, {PG_TSQUERY}, 'StartSel=\"{HIT_START}\", StopSel=\"{HIT_END}\", \
-             HighlightAll=true') AS title, \
-             ts_headline({PG_CONFIG}, t.body_text, {PG_TSQUERY}, 'StartSel=\"{HIT_START}\", StopSel=\"{HIT_END}\", \
-             MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \"') AS snippet"
-        ),
-    };
-    sqlx::query_as(&format!("SELECT {columns} {ranked} LIMIT $3"))
-        .bind(locale)
-        .bind(query)
-        .bind(limit)
-        .fetch_all(conn)
-        .await
-}
-
-/// An article suggested while a customer types (no snippet: the title is what they see).
-#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
-pub struct SuggestionRow {
-    pub id: i64,
-    pub slug: String,
-    pub locale: String,
-    pub title: String,
-}
-
-/// Published articles matching any of the terms (each a prefix), best first, ranked like [`search`].
-pub async fn suggest(
-    conn: &mut Conn,
-    backend: Backend,
-    locale: &str,
-    terms: &[&str],
-    limit: i64,
-) -> DbResult<Vec<SuggestionRow>> {
-    if terms.is_empty() {
-        return Ok(Vec::new());
-    }
-    let (ranked, query) = ranked_match(backend, terms, Combine::Any);
-    sqlx::query_as(&format!("SELECT a.id, a.slug, t.locale, t.title {ranked} LIMIT $3"))
-        .bind(locale)
-        .bind(query)
-        .bind(limit)
-        .fetch_all(conn)
-        .await
 }
 
 /// Counts a search that found nothing (by normalized query and locale) for the content-gap queue. A gap an
@@ -722,19 +586,4 @@ pub async fn add_revision(
     .execute(conn)
     .await
     .map(|_| ())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backend_queries_quote_every_word_and_prefix_the_last() {
-        assert_eq!(fts5_query(&["bleed", "radiat"], Combine::All), "\"bleed\" \"radiat\"*");
-        assert_eq!(tsquery(&["bleed", "radiat"], Combine::All), "'bleed' & 'radiat':*");
-        assert_eq!(fts5_query(&["a\"b"], Combine::All), "\"ab\"*");
-        assert_eq!(tsquery(&["a'b\\"], Combine::All), "'ab':*");
-        assert_eq!(fts5_query(&["sink", "leak"], Combine::Any), "\"sink\"* OR \"leak\"*");
-        assert_eq!(tsquery(&["sink", "leak"], Combine::Any), "'sink':* | 'leak':*");
-    }
 }

@@ -10,6 +10,7 @@ pub mod kb;
 pub mod kb_changes;
 pub mod kb_gaps;
 pub mod kb_images;
+pub mod kb_search;
 pub mod magic_links;
 pub mod outbox;
 pub mod photos;
