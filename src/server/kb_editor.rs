@@ -101,26 +101,15 @@ async fn write_edit(
     conn: &mut Conn,
     id: i64,
     status: ArticleStatus,
-    edit: Text<'_>,
+    text: &kb::TranslationRow,
     author_id: i64,
     now: i64,
 ) -> DbResult<()> {
     if !edits_wait(status) {
-        return write_text(conn, id, edit.locale, edit.title, edit.body_md, status, author_id, now).await;
+        return write_text(conn, id, &text.locale, &text.title, &text.body_md, status, author_id, now).await;
     }
-    let text = kb_changes::ChangeText { locale: edit.locale, title: edit.title, body_md: edit.body_md };
-    let step = kb_changes::save(conn, id, &text, author_id, now).await?;
-    let revision =
-        kb::TranslationRow { locale: edit.locale.into(), title: edit.title.into(), body_md: edit.body_md.into() };
-    kb::add_revision(conn, id, &revision, status_of(&step), author_id, None, now).await
-}
-
-/// One locale's title and Markdown.
-#[derive(Clone, Copy)]
-struct Text<'a> {
-    locale: &'a str,
-    title: &'a str,
-    body_md: &'a str,
+    let step = kb_changes::save(conn, id, text, author_id, now).await?;
+    kb::add_revision(conn, id, text, status_of(&step), author_id, None, now).await
 }
 
 /// Saves an article's slug, category and one locale's text (a new revision); a published article's text waits
@@ -139,8 +128,9 @@ pub async fn save(db: &Db, author_id: i64, id: i64, edit: &Edit<'_>, now: i64) -
     if article.slug != edit.slug.as_str() && status == ArticleStatus::Published {
         kb::add_redirect(&mut tx, &article.slug, id, now).await?;
     }
-    let text = Text { locale: edit.locale, title: edit.title, body_md: edit.body_md };
-    write_edit(&mut tx, id, status, text, author_id, now).await?;
+    let text =
+        kb::TranslationRow { locale: edit.locale.into(), title: edit.title.into(), body_md: edit.body_md.into() };
+    write_edit(&mut tx, id, status, &text, author_id, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -243,8 +233,8 @@ pub async fn restore(db: &Db, actor_id: i64, id: i64, revision_id: i64, now: i64
     let Some(article) = kb::editor_article(&mut tx, id).await? else { return Err(EditorError::NotFound) };
     let Some(old) = kb::revision(&mut tx, id, revision_id).await? else { return Err(EditorError::NotFound) };
     let status = status_of(&article.status);
-    let text = Text { locale: &old.locale, title: &old.title, body_md: &old.body_md };
-    write_edit(&mut tx, id, status, text, actor_id, now).await?;
+    let text = kb::TranslationRow { locale: old.locale, title: old.title, body_md: old.body_md };
+    write_edit(&mut tx, id, status, &text, actor_id, now).await?;
     if !edits_wait(status) {
         kb::touch_article(&mut tx, id, now).await?;
     }

@@ -2,6 +2,7 @@
 //! in `kb_translations` is what readers see until a change is published.
 use sqlx::FromRow;
 
+use super::kb::TranslationRow;
 use super::{Conn, DbResult};
 use crate::domain::kb::ArticleStatus;
 
@@ -40,19 +41,12 @@ pub async fn get(conn: &mut Conn, article_id: i64, locale: &str) -> DbResult<Opt
         .await
 }
 
-/// The text a waiting change is saved with.
-pub struct ChangeText<'a> {
-    pub locale: &'a str,
-    pub title: &'a str,
-    pub body_md: &'a str,
-}
-
 /// Saves the text of a change (a new one starts as a draft; a saved one keeps its step) and makes the saver
 /// its author; returns the change's step.
 pub async fn save(
     conn: &mut Conn,
     article_id: i64,
-    text: &ChangeText<'_>,
+    text: &TranslationRow,
     author_id: i64,
     now: i64,
 ) -> DbResult<String> {
@@ -63,9 +57,9 @@ pub async fn save(
          updated_at = excluded.updated_at RETURNING step",
     )
     .bind(article_id)
-    .bind(text.locale)
-    .bind(text.title)
-    .bind(text.body_md)
+    .bind(&text.locale)
+    .bind(&text.title)
+    .bind(&text.body_md)
     .bind(ArticleStatus::Draft.as_str())
     .bind(author_id)
     .bind(now)
