@@ -110,6 +110,29 @@ pub fn check_against(
     parsed.map_err(SubmitError::Invalid)
 }
 
+/// The row a checked form is inserted as: received, in the form's language, and attached to the signed-in user
+/// only when that user is a customer. One submission and a batch both insert exactly this.
+pub fn request_row<'a>(
+    new: &'a NewRequest,
+    idempotency_key: &'a str,
+    customer: Option<&CurrentUser>,
+    locale: Locale,
+) -> requests::NewRequestRow<'a> {
+    requests::NewRequestRow {
+        idempotency_key,
+        customer_id: customer.filter(|u| u.has(Role::Customer)).map(|u| u.id),
+        name: &new.name,
+        email: new.email.as_str(),
+        phone: new.phone.as_deref(),
+        address: &new.address,
+        category_id: new.category_id,
+        summary: &new.summary,
+        description: &new.description,
+        status: JobStatus::Received.as_str(),
+        locale: locale.as_str(),
+    }
+}
+
 /// The whole submission inside the caller's transaction; the caller commits, then announces the returned
 /// event (none when the form had been submitted before: then `photos` are not recorded either, and the
 /// caller removes their objects).
@@ -131,20 +154,7 @@ pub async fn submit_in(
         requests::add_token(&mut *tx, &hash_token(&token), existing.id, now).await?;
         return Ok((Submitted { reference: existing.reference.unwrap_or_default(), token }, None));
     }
-    let customer_id = customer.filter(|u| u.has(Role::Customer)).map(|u| u.id);
-    let row = requests::NewRequestRow {
-        idempotency_key,
-        customer_id,
-        name: &new.name,
-        email: new.email.as_str(),
-        phone: new.phone.as_deref(),
-        address: &new.address,
-        category_id: new.category_id,
-        summary: &new.summary,
-        description: &new.description,
-        status: JobStatus::Received.as_str(),
-        locale: locale.as_str(),
-    };
+    let row = request_row(&new, idempotency_key, customer, locale);
     let id = requests::insert(&mut *tx, &row, now).await?;
     let category = requests::category(&mut *tx, new.category_id).await?.ok_or(sqlx::Error::RowNotFound)?;
     sla_alert::schedule_for(&mut *tx, id, now, category.first_response_hours).await?;

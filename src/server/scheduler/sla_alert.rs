@@ -16,13 +16,37 @@ pub struct Payload {
     pub request_id: i64,
 }
 
+/// A new request's alert: due at its first-response deadline, one per request (its id is the job's key).
+pub struct Alert {
+    pub dedupe_key: String,
+    pub run_at: i64,
+    pub payload: Payload,
+}
+
+impl Alert {
+    pub fn for_request(request_id: i64, created_at: i64, target_hours: i64) -> Self {
+        Self {
+            dedupe_key: request_id.to_string(),
+            run_at: due_at(created_at, target_hours),
+            payload: Payload { request_id },
+        }
+    }
+}
+
 /// Schedules the alert for a new request at its first-response deadline, in the caller's transaction.
 pub async fn schedule_for(conn: &mut Conn, request_id: i64, created_at: i64, target_hours: i64) -> DbResult<()> {
-    let run_at = due_at(created_at, target_hours);
-    let payload = Payload { request_id };
-    schedule(conn, JobKind::SlaBreachAlert, &request_id.to_string(), Some(request_id), run_at, &payload, created_at)
-        .await
-        .map(|_| ())
+    let alert = Alert::for_request(request_id, created_at, target_hours);
+    schedule(
+        conn,
+        JobKind::SlaBreachAlert,
+        &alert.dedupe_key,
+        Some(request_id),
+        alert.run_at,
+        &alert.payload,
+        created_at,
+    )
+    .await
+    .map(|_| ())
 }
 
 /// Who hears of the breach: the assigned technician while they are active, else the whole team.

@@ -11,19 +11,16 @@ use std::collections::{HashMap, HashSet};
 use super::{Filed, Filing};
 use crate::domain::job::{reference, JobStatus};
 use crate::domain::request::NewRequest;
-use crate::domain::sla::due_at;
-use crate::domain::Role;
 use crate::server::auth::tokens::{hash_token, random_token};
 use crate::server::config::Config;
 use crate::server::db::batch as db;
-use crate::server::db::requests::{self as requests_db, NewRequestRow};
+use crate::server::db::requests as requests_db;
 use crate::server::db::{Backend, Conn, DbResult};
 use crate::server::events::bus::Pending;
 use crate::server::events::EventBus;
 use crate::server::mail::templates::{render, Rendered, Template};
-use crate::server::requests::{check_against, reference_year, CreatedEvent, SubmitError, Submitted};
+use crate::server::requests::{check_against, reference_year, request_row, CreatedEvent, SubmitError, Submitted};
 use crate::server::scheduler::{sla_alert, JobKind, MAX_ATTEMPTS};
-use leptos_i18n::Locale as _;
 
 /// Each form's answer, in the order given, and the event to announce once the batch has committed.
 pub(super) type Outcomes = (Vec<Result<Filed, SubmitError>>, Option<Pending>);
@@ -72,8 +69,14 @@ pub(super) async fn file_all(
     let mut seen = HashSet::new();
     let firsts: Vec<&Valid<'_>> =
         valid.iter().filter(|form| seen.insert(form.filing.idempotency_key.as_str())).collect();
-    let rows: Vec<db::TimedRequest<'_>> =
-        firsts.iter().map(|&form| db::TimedRequest { row: request_row(form), created_at: form.filing.now }).collect();
+    let rows: Vec<db::TimedRequest<'_>> = firsts
+        .iter()
+        .map(|&form| {
+            let row =
+                request_row(&form.new, &form.filing.idempotency_key, form.filing.customer.as_ref(), form.filing.locale);
+            db::TimedRequest { row, created_at: form.filing.now }
+        })
+        .collect();
     let inserted: HashMap<String, i64> =
         db::insert_requests(&mut *conn, backend, &rows).await?.into_iter().map(|(id, key)| (key, id)).collect();
 
@@ -131,23 +134,6 @@ pub(super) async fn file_all(
     Ok((answers.into_iter().map(|a| a.expect("every form answered")).collect(), pending))
 }
 
-fn request_row<'a>(form: &'a Valid<'_>) -> NewRequestRow<'a> {
-    let (filing, new) = (form.filing, &form.new);
-    NewRequestRow {
-        idempotency_key: &filing.idempotency_key,
-        customer_id: filing.customer.as_ref().filter(|u| u.has(Role::Customer)).map(|u| u.id),
-        name: &new.name,
-        email: new.email.as_str(),
-        phone: new.phone.as_deref(),
-        address: &new.address,
-        category_id: new.category_id,
-        summary: &new.summary,
-        description: &new.description,
-        status: JobStatus::Received.as_str(),
-        locale: filing.locale.as_str(),
-    }
-}
-
 /// Everything a new request comes with besides its tracking token: reference, preferred windows, the SLA
 /// alert, the first timeline entry, photos and the confirmation mail.
 async fn write_created(
@@ -175,19 +161,18 @@ async fn write_created(
         db::insert_windows(&mut *conn, backend, &windows).await?;
     }
 
-    // As `sla_alert::schedule_for` schedules it for one request.
     let alerts = created
         .iter()
         .map(|c| {
             let hours = *target_hours.get(&c.form.new.category_id).ok_or(sqlx::Error::RowNotFound)?;
-            let payload = serde_json::to_string(&sla_alert::Payload { request_id: c.id })
-                .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+            let alert = sla_alert::Alert::for_request(c.id, c.form.filing.now, hours);
+            let payload = serde_json::to_string(&alert.payload).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
             Ok(db::NewScheduledJob {
                 kind: JobKind::SlaBreachAlert.as_str(),
-                dedupe_key: c.id.to_string(),
+                dedupe_key: alert.dedupe_key,
                 request_id: Some(c.id),
                 payload,
-                run_at: due_at(c.form.filing.now, hours),
+                run_at: alert.run_at,
                 max_attempts: MAX_ATTEMPTS,
                 created_at: c.form.filing.now,
             })
