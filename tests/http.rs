@@ -339,3 +339,26 @@ async fn pages_are_compressed_and_event_streams_are_not() {
     assert_eq!(headers.get("x-content-type-options").unwrap(), "nosniff");
     assert!(headers.get("x-request-id").is_some());
 }
+
+/// Every one of many simultaneous page loads is answered whole. A page title that read the locale signal when
+/// leptos_meta wrote the `<head>` panicked now and then on a multi-threaded runtime (the request's reactive
+/// arena was not the thread's current one by then), and the response was lost: ~2 % of concurrent loads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_page_loads_are_all_answered() {
+    use futures::StreamExt;
+
+    let app = TestApp::spawn().await;
+    let client = TestApp::client();
+    let loads = (0..1200).map(|i| {
+        let (client, url) = (client.clone(), app.url(["/sign-in", "/", "/help"][i % 3]));
+        async move {
+            match client.get(url).send().await {
+                Ok(response) if response.status() == 200 => response.text().await.is_ok_and(|t| t.contains("<title>")),
+                _ => false,
+            }
+        }
+    });
+    let answered: Vec<bool> = futures::stream::iter(loads).buffer_unordered(24).collect().await;
+    let lost = answered.iter().filter(|ok| !**ok).count();
+    assert_eq!(lost, 0, "{lost} of {} concurrent page loads were not answered with a whole page", answered.len());
+}

@@ -8,4 +8,5 @@ pub mod kb_images;
 pub mod photos;
 pub mod schedule;
 pub mod suggestions;
+pub mod title;
 pub mod upload;

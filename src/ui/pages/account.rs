@@ -1,5 +1,4 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::account::{ChangePassword, UpdateProfile};
@@ -10,6 +9,7 @@ use crate::domain::{CurrentUser, Role};
 use crate::i18n::*;
 use crate::ui::components::errors::FormErrors;
 use crate::ui::components::fields::{action_error, TextField};
+use crate::ui::components::title::PageTitle;
 use crate::ui::session::{refetch_session_after, RequireRole};
 use leptos_i18n::I18nContext;
 
@@ -28,7 +28,7 @@ pub fn AccountPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <Page>
-            <Title text=move || t_string!(i18n, account.title).to_string() />
+            <PageTitle text=move || t_string!(i18n, account.title).to_string() />
             <RequireRole allowed=|_| true children=|user| view! { <Account user /> } />
         </Page>
     }

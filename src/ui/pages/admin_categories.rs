@@ -1,5 +1,4 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::api::categories::{list_categories, AddCategory, CategorySummary, SaveCategory};
 use crate::app::Page;
@@ -7,6 +6,7 @@ use crate::domain::category::{NAME_MAX, SLUG_MAX};
 use crate::i18n::*;
 use crate::ui::components::errors::{ErrorNotice, FormErrors};
 use crate::ui::components::fields::{action_error, TextField};
+use crate::ui::components::title::PageTitle;
 use crate::ui::session::RequireRole;
 
 /// `/admin/categories`: what customers can ask for, and the first-response target (SLA) of each.
@@ -15,7 +15,7 @@ pub fn AdminCategoriesPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <Page>
-            <Title text=move || t_string!(i18n, categories.title).to_string() />
+            <PageTitle text=move || t_string!(i18n, categories.title).to_string() />
             <RequireRole allowed=|u| u.is_admin() children=|_| view! { <Categories /> } />
         </Page>
     }

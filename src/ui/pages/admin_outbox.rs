@@ -2,7 +2,6 @@
 //! mailbox, where each mail opens to be read with its links clickable.
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::outbox::{get_outbox_mail, list_outbox, AttemptView, MailDetail, MailSummary};
@@ -11,6 +10,7 @@ use crate::domain::AppError;
 use crate::i18n::*;
 use crate::ui::components::errors::ErrorNotice;
 use crate::ui::components::job::Timestamp;
+use crate::ui::components::title::PageTitle;
 use crate::ui::session::RequireRole;
 
 #[component]
@@ -18,7 +18,7 @@ pub fn AdminOutboxPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <Page>
-            <Title text=move || t_string!(i18n, outbox.title).to_string() />
+            <PageTitle text=move || t_string!(i18n, outbox.title).to_string() />
             <RequireRole allowed=|u| u.is_admin() children=|_| view! { <Outbox /> } />
         </Page>
     }
@@ -30,7 +30,7 @@ pub fn AdminOutboxMailPage() -> impl IntoView {
     let id = use_params_map().with_untracked(|p| p.get("id").and_then(|id| id.parse::<i64>().ok())).unwrap_or(0);
     view! {
         <Page>
-            <Title text=move || t_string!(i18n, outbox.title).to_string() />
+            <PageTitle text=move || t_string!(i18n, outbox.title).to_string() />
             <RequireRole allowed=|u| u.is_admin() children=move |_| view! { <Mail id /> } />
         </Page>
     }

@@ -1,6 +1,5 @@
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::scheduler::{list_scheduled, RetryScheduled, ScheduledSummary};
@@ -10,6 +9,7 @@ use crate::i18n::*;
 use crate::ui::components::errors::{ErrorNotice, FormErrors};
 use crate::ui::components::fields::action_error;
 use crate::ui::components::schedule::EtaText;
+use crate::ui::components::title::PageTitle;
 use crate::ui::session::RequireRole;
 
 /// `/admin/scheduler`: the scheduler's upcoming, failed and recently done jobs, with a retry for failed ones.
@@ -18,7 +18,7 @@ pub fn AdminSchedulerPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <Page>
-            <Title text=move || t_string!(i18n, scheduler.title).to_string() />
+            <PageTitle text=move || t_string!(i18n, scheduler.title).to_string() />
             <RequireRole allowed=|u| u.is_admin() children=|_| view! { <Scheduler /> } />
         </Page>
     }

@@ -1,12 +1,12 @@
 //! `/admin/surveys`: when the follow-up surveys go out after a job is completed.
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::api::feedback::{survey_timing, SaveSurveyTiming};
 use crate::app::Page;
 use crate::i18n::*;
 use crate::ui::components::errors::{ErrorNotice, FormErrors};
 use crate::ui::components::fields::{action_error, TextField};
+use crate::ui::components::title::PageTitle;
 use crate::ui::session::RequireRole;
 
 #[component]
@@ -14,7 +14,7 @@ pub fn AdminSurveysPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <Page>
-            <Title text=move || t_string!(i18n, surveys.title).to_string() />
+            <PageTitle text=move || t_string!(i18n, surveys.title).to_string() />
             <RequireRole allowed=|u| u.is_admin() children=|_| view! { <Timing /> } />
         </Page>
     }

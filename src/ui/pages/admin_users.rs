@@ -1,5 +1,4 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::admin::{list_users, SetUserDisabled, SetUserRoles, UserSummary};
@@ -8,6 +7,7 @@ use crate::domain::Role;
 use crate::i18n::*;
 use crate::ui::components::errors::{ErrorNotice, FormErrors};
 use crate::ui::components::fields::action_error;
+use crate::ui::components::title::PageTitle;
 use crate::ui::pages::account::role_name;
 use crate::ui::session::RequireRole;
 
@@ -16,7 +16,7 @@ pub fn AdminUsersPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <Page>
-            <Title text=move || t_string!(i18n, admin.users_title).to_string() />
+            <PageTitle text=move || t_string!(i18n, admin.users_title).to_string() />
             <RequireRole allowed=|u| u.is_admin() children=|_| view! { <Users /> } />
         </Page>
     }

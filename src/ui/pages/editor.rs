@@ -2,7 +2,6 @@
 //! without JavaScript), and for admins the "require review" switch.
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::editor::{editor_list, EditorIndex, SetRequireReview};
@@ -13,6 +12,7 @@ use crate::i18n::*;
 use crate::ui::components::errors::{ErrorNotice, FormErrors};
 use crate::ui::components::fields::action_error;
 use crate::ui::components::job::Timestamp;
+use crate::ui::components::title::PageTitle;
 use crate::ui::session::RequireRole;
 
 /// The name of a workflow status in the page's language.
@@ -52,7 +52,7 @@ pub fn EditorPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <Page>
-            <Title text=move || t_string!(i18n, editor.title).to_string() />
+            <PageTitle text=move || t_string!(i18n, editor.title).to_string() />
             <RequireRole
                 allowed=|u| u.has(Role::Editor)
                 children=|user| view! { <ArticleList is_admin=user.is_admin() /> }

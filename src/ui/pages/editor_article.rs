@@ -2,7 +2,6 @@
 //! public page's sanitizer, its workflow, and its revision history with diffs and restore. Every form is a
 //! plain post or GET, so all of it works without JavaScript; with it, the preview follows typing.
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::editor::{
@@ -22,6 +21,7 @@ use crate::ui::components::kb_images::ArticleImages;
 use crate::ui::session::RequireRole;
 
 use super::editor::{locale_text, status_text, LOCALES};
+use crate::ui::components::title::PageTitle;
 
 #[component]
 pub fn EditorNewPage() -> impl IntoView {
@@ -30,7 +30,7 @@ pub fn EditorNewPage() -> impl IntoView {
     let save = ServerAction::<SaveArticle>::new();
     view! {
         <Page>
-            <Title text=move || t_string!(i18n, editor.new_title).to_string() />
+            <PageTitle text=move || t_string!(i18n, editor.new_title).to_string() />
             <RequireRole
                 allowed=|u| u.has(Role::Editor)
                 children=move |_| {
@@ -97,7 +97,7 @@ pub fn EditorArticlePage() -> impl IntoView {
     );
     view! {
         <Page>
-            <Title text=move || t_string!(i18n, editor.edit_title).to_string() />
+            <PageTitle text=move || t_string!(i18n, editor.edit_title).to_string() />
             <RequireRole
                 allowed=|u| u.has(Role::Editor)
                 children=move |_| {

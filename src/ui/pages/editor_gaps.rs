@@ -3,7 +3,6 @@
 //! articles nobody has updated for N months (the editors' setting), and how often the request form's
 //! suggestions kept a request from being filed. Every form is a plain post, so it works without JavaScript.
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::gaps::{
@@ -19,13 +18,14 @@ use crate::ui::components::job::Timestamp;
 use crate::ui::session::RequireRole;
 
 use super::editor::locale_text;
+use crate::ui::components::title::PageTitle;
 
 #[component]
 pub fn EditorGapsPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <Page>
-            <Title text=move || t_string!(i18n, editor.gaps_title).to_string() />
+            <PageTitle text=move || t_string!(i18n, editor.gaps_title).to_string() />
             <RequireRole allowed=|u| u.has(Role::Editor) children=|_| view! { <GapQueue /> } />
         </Page>
     }

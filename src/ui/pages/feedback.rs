@@ -2,7 +2,6 @@
 //! nothing; the score a mail link carries (`?score=N`) is only preselected, and the form's POST records it.
 //! The tracking page offers the same satisfaction question for a completed job ([`RatingForm`]).
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::feedback::{get_survey, AnswerSurvey, RateJob};
@@ -12,6 +11,7 @@ use crate::domain::AppError;
 use crate::i18n::*;
 use crate::ui::components::errors::{ErrorNotice, FormErrors};
 use crate::ui::components::fields::{action_error, field_error, FieldMessage, TextField};
+use crate::ui::components::title::PageTitle;
 
 #[component]
 pub fn FeedbackPage() -> impl IntoView {
@@ -25,7 +25,7 @@ pub fn FeedbackPage() -> impl IntoView {
     let survey = Resource::new(move || action.version().get(), move |_| get_survey(survey_token.clone()));
     view! {
         <Page>
-            <Title text=move || t_string!(i18n, feedback.title).to_string() />
+            <PageTitle text=move || t_string!(i18n, feedback.title).to_string() />
             <Transition fallback=|| ()>
                 {move || {
                     let token = token.clone();

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::i18n::*;
+use crate::ui::components::title::PageTitle;
 
 /// Shown in place of a page the signed-in user may not see; answers HTTP 403.
 #[component]
@@ -9,7 +9,7 @@ pub fn ForbiddenPage() -> impl IntoView {
     let i18n = use_i18n();
     crate::ui::set_status(403);
     view! {
-        <Title text=move || t_string!(i18n, forbidden.title).to_string() />
+        <PageTitle text=move || t_string!(i18n, forbidden.title).to_string() />
         <h1>{t!(i18n, forbidden.title)}</h1>
         <p>{t!(i18n, forbidden.body)}</p>
         <p>

@@ -1,7 +1,6 @@
 //! `/help` and `/help/<category>`: the help centre's topics, the most read articles and the search box.
 use leptos::prelude::*;
 use leptos_i18n::Locale as _;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::help::{help_category, help_home, ArticleLink};
@@ -9,6 +8,7 @@ use crate::app::Page;
 use crate::domain::kb::QUERY_MAX;
 use crate::i18n::*;
 use crate::ui::components::errors::ErrorNotice;
+use crate::ui::components::title::PageTitle;
 
 /// The reader's locale as the server functions take it.
 pub fn locale_code() -> Memo<String> {
@@ -58,7 +58,7 @@ pub fn HelpPage() -> impl IntoView {
     let home = Resource::new(move || locale.get(), help_home);
     view! {
         <Page>
-            <Title text=move || t_string!(i18n, help.title).to_string() />
+            <PageTitle text=move || t_string!(i18n, help.title).to_string() />
             <h1>{t!(i18n, help.title)}</h1>
             <p>{t!(i18n, help.intro)}</p>
             <HelpSearchForm />
@@ -117,7 +117,7 @@ pub fn HelpCategoryPage() -> impl IntoView {
                     match category.await {
                         Err(error) => {
                             view! {
-                                <Title text=move || t_string!(i18n, help.title).to_string() />
+                                <PageTitle text=move || t_string!(i18n, help.title).to_string() />
                                 <h1>{t!(i18n, help.title)}</h1>
                                 <ErrorNotice error />
                             }
@@ -126,7 +126,7 @@ pub fn HelpCategoryPage() -> impl IntoView {
                         Ok(c) => {
                             let title = c.name.clone();
                             view! {
-                                <Title text=title />
+                                <PageTitle text=title />
                                 <nav aria-label=move || t_string!(i18n, help.breadcrumb) class="breadcrumb">
                                     <a href="/help">{t!(i18n, help.title)}</a>
                                 </nav>

@@ -1,7 +1,6 @@
 //! `/help/articles/<slug>`: one article with its table of contents, related articles and the
 //! "was this helpful?" form.
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::help::{help_article, ArticleView, VoteArticle};
@@ -13,6 +12,7 @@ use crate::ui::components::fields::{action_error, TextField};
 use crate::ui::components::job::Timestamp;
 
 use super::help::{locale_code, ArticleLinks, HelpSearchForm};
+use crate::ui::components::title::PageTitle;
 
 #[component]
 pub fn HelpArticlePage() -> impl IntoView {
@@ -27,7 +27,7 @@ pub fn HelpArticlePage() -> impl IntoView {
                     match article.await {
                         Err(error) => {
                             view! {
-                                <Title text=move || t_string!(i18n, help.title).to_string() />
+                                <PageTitle text=move || t_string!(i18n, help.title).to_string() />
                                 <h1>{t!(i18n, help.title)}</h1>
                                 <ErrorNotice error />
                                 <p><a href="/help">{t!(i18n, help.back)}</a></p>
@@ -59,7 +59,7 @@ fn Article(article: ArticleView) -> impl IntoView {
         my_vote,
     } = article;
     view! {
-        <Title text=title.clone() />
+        <PageTitle text=title.clone() />
         <nav aria-label=move || t_string!(i18n, help.breadcrumb) class="breadcrumb">
             <a href="/help">{t!(i18n, help.title)}</a>
             " › "

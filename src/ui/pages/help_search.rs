@@ -2,7 +2,6 @@
 //! JavaScript). Hits are marked with `<mark>` around escaped text: nothing of a query or an article's text
 //! can become markup here.
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::help::help_search;
@@ -12,6 +11,7 @@ use crate::i18n::*;
 use crate::ui::components::errors::ErrorNotice;
 
 use super::help::{locale_code, HelpSearchForm};
+use crate::ui::components::title::PageTitle;
 
 /// Text with its search hits marked.
 #[component]
@@ -31,7 +31,7 @@ pub fn HelpSearchPage() -> impl IntoView {
     let results = Resource::new(move || (locale.get(), q.get()), |(locale, q)| help_search(locale, q));
     view! {
         <Page>
-            <Title text=move || t_string!(i18n, help.search_title).to_string() />
+            <PageTitle text=move || t_string!(i18n, help.search_title).to_string() />
             <h1>{t!(i18n, help.search_title)}</h1>
             {move || view! { <HelpSearchForm value=q.get() /> }}
             <Suspense fallback=|| ()>

@@ -1,8 +1,8 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::app::Page;
 use crate::i18n::*;
+use crate::ui::components::title::PageTitle;
 use crate::ui::session::use_session;
 
 #[component]
@@ -10,7 +10,7 @@ pub fn HomePage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <Page>
-            <Title text=move || t_string!(i18n, site_name).to_string() />
+            <PageTitle text=move || t_string!(i18n, site_name).to_string() />
             <h1>{t!(i18n, home.title)}</h1>
             <p class="lead">{t!(i18n, home.intro)}</p>
             <p>

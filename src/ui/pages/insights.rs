@@ -2,7 +2,6 @@
 //! without JavaScript); the charts are SVG drawn on the server, each with a data table beside it.
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::insights::{insights_dashboard, Dashboard};
@@ -11,6 +10,7 @@ use crate::domain::insights::{Dimension, Durations, Group, Kpis, Ratio, CHANNELS
 use crate::domain::time::{format_day, format_utc};
 use crate::i18n::*;
 use crate::ui::components::errors::ErrorNotice;
+use crate::ui::components::title::PageTitle;
 use crate::ui::session::RequireRole;
 
 #[component]
@@ -18,7 +18,7 @@ pub fn InsightsPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <Page>
-            <Title text=move || t_string!(i18n, insights.title).to_string() />
+            <PageTitle text=move || t_string!(i18n, insights.title).to_string() />
             <RequireRole allowed=|u| u.is_staff() children=|_| view! { <Insights /> } />
         </Page>
     }

@@ -1,5 +1,4 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::auth::{link_status, UseLink};
@@ -7,6 +6,7 @@ use crate::app::Page;
 use crate::i18n::*;
 use crate::ui::components::errors::{ErrorNotice, FormErrors};
 use crate::ui::components::fields::action_error;
+use crate::ui::components::title::PageTitle;
 
 /// The page a sign-in link opens. Opening it changes nothing (mail scanners follow links); the Continue
 /// button posts the token.
@@ -25,7 +25,7 @@ pub fn MagicLinkPage() -> impl IntoView {
     let error = action_error(action);
     view! {
         <Page>
-            <Title text=move || t_string!(i18n, magic.title).to_string() />
+            <PageTitle text=move || t_string!(i18n, magic.title).to_string() />
             <h1>{t!(i18n, magic.title)}</h1>
             <Suspense fallback=|| ()>
                 {move || {

@@ -1,5 +1,4 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::api::requests::my_requests;
 use crate::app::Page;
@@ -7,6 +6,7 @@ use crate::i18n::*;
 use crate::ui::components::errors::ErrorNotice;
 use crate::ui::components::job::{status_name, Timestamp};
 use crate::ui::components::schedule::WindowText;
+use crate::ui::components::title::PageTitle;
 use crate::ui::session::RequireRole;
 
 /// `/my/requests`: the signed-in customer's requests with their status.
@@ -15,7 +15,7 @@ pub fn MyRequestsPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <Page>
-            <Title text=move || t_string!(i18n, my_requests.title).to_string() />
+            <PageTitle text=move || t_string!(i18n, my_requests.title).to_string() />
             <h1>{t!(i18n, my_requests.title)}</h1>
             <RequireRole allowed=|_| true children=|_| view! { <List /> } />
         </Page>

@@ -1,8 +1,8 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::app::Page;
 use crate::i18n::*;
+use crate::ui::components::title::PageTitle;
 
 /// The fallback for unknown paths; answers HTTP 404.
 #[component]
@@ -11,7 +11,7 @@ pub fn NotFoundPage() -> impl IntoView {
     crate::ui::set_status(404);
     view! {
         <Page>
-            <Title text=move || t_string!(i18n, not_found.title).to_string() />
+            <PageTitle text=move || t_string!(i18n, not_found.title).to_string() />
             <h1>{t!(i18n, not_found.title)}</h1>
             <p>{t!(i18n, not_found.body)}</p>
             <p>

@@ -1,7 +1,6 @@
 //! `/preferences/<token>`: what a customer wants mailed, changed without signing in through the link in
 //! non-essential mail. Opening the page changes nothing; "Unsubscribe from surveys" is one click.
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::preferences::{get_preferences, PreferencesView, SavePreferences};
@@ -11,6 +10,7 @@ use crate::domain::AppError;
 use crate::i18n::*;
 use crate::ui::components::errors::{ErrorNotice, FormErrors};
 use crate::ui::components::fields::action_error;
+use crate::ui::components::title::PageTitle;
 
 #[component]
 pub fn PreferencesPage() -> impl IntoView {
@@ -22,7 +22,7 @@ pub fn PreferencesPage() -> impl IntoView {
     let prefs = Resource::new(move || save.version().get(), move |_| get_preferences(read.clone()));
     view! {
         <Page>
-            <Title text=move || t_string!(i18n, preferences.title).to_string() />
+            <PageTitle text=move || t_string!(i18n, preferences.title).to_string() />
             <h1>{t!(i18n, preferences.title)}</h1>
             <Transition fallback=|| ()>
                 {move || {

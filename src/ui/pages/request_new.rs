@@ -1,5 +1,4 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::api::requests::{request_form, CreateRequest};
 use crate::app::Page;
@@ -15,6 +14,7 @@ use crate::ui::components::inline::InlineCheck;
 use crate::ui::components::photos::PhotoField;
 use crate::ui::components::schedule::WindowFields;
 use crate::ui::components::suggestions::{SuggestedArticles, Suggestions};
+use crate::ui::components::title::PageTitle;
 use crate::ui::components::upload::{Upload, UploadForm, UploadProgress};
 
 /// `/requests/new`: anyone can ask for service; no account needed.
@@ -24,7 +24,7 @@ pub fn RequestNewPage() -> impl IntoView {
     let form = Resource::new(|| (), |_| request_form());
     view! {
         <Page>
-            <Title text=move || t_string!(i18n, request.title).to_string() />
+            <PageTitle text=move || t_string!(i18n, request.title).to_string() />
             <h1>{t!(i18n, request.title)}</h1>
             <p>{t!(i18n, request.intro)}</p>
             <Suspense fallback=|| ()>

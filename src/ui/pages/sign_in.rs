@@ -1,5 +1,4 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::auth::{RequestLink, SignIn};
@@ -9,13 +8,14 @@ use crate::domain::password::PASSWORD_MAX_LEN;
 use crate::i18n::*;
 use crate::ui::components::errors::FormErrors;
 use crate::ui::components::fields::{action_error, TextField};
+use crate::ui::components::title::PageTitle;
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <Page>
-            <Title text=move || t_string!(i18n, sign_in.title).to_string() />
+            <PageTitle text=move || t_string!(i18n, sign_in.title).to_string() />
             <h1>{t!(i18n, sign_in.title)}</h1>
             <div class="two-columns">
                 <PasswordForm />

@@ -1,5 +1,4 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 use serde::Deserialize;
 
 use crate::api::jobs::{list_jobs, JobSummary};
@@ -12,6 +11,7 @@ use crate::live::LiveMessage;
 use crate::ui::components::errors::ErrorNotice;
 use crate::ui::components::job::{sla_name, status_name, SlaBadge, Timestamp};
 use crate::ui::components::schedule::WindowText;
+use crate::ui::components::title::PageTitle;
 use crate::ui::session::RequireRole;
 use leptos_i18n::I18nContext;
 use leptos_router::hooks::use_query_map;
@@ -21,7 +21,7 @@ pub fn StaffPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <Page>
-            <Title text=move || t_string!(i18n, staff.title).to_string() />
+            <PageTitle text=move || t_string!(i18n, staff.title).to_string() />
             <RequireRole allowed=|u| u.is_staff() children=|_| view! { <Workspace /> } />
         </Page>
     }

@@ -1,5 +1,4 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::jobs::{get_job, AssignJob, ChangeJobStatus, JobDetail, PostDelay, PostJobMessage, ScheduleJob};
@@ -11,6 +10,7 @@ use crate::ui::components::errors::{ErrorNotice, FormErrors};
 use crate::ui::components::fields::{action_error, SelectField, TextField};
 use crate::ui::components::job::{status_name, SlaBadge, TimelineText, Timestamp};
 use crate::ui::components::schedule::{part_options, window_text, EtaText, WindowText};
+use crate::ui::components::title::PageTitle;
 use crate::ui::session::RequireRole;
 
 /// `/staff/jobs/<id>`: one job for the team: schedule, assign, move, reply, note.
@@ -19,7 +19,7 @@ pub fn StaffJobPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <Page>
-            <Title text=move || t_string!(i18n, job.title).to_string() />
+            <PageTitle text=move || t_string!(i18n, job.title).to_string() />
             <RequireRole allowed=|u| u.is_staff() children=|_| view! { <Job /> } />
         </Page>
     }

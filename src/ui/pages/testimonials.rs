@@ -1,7 +1,6 @@
 //! `/editor/testimonials`: customers' quotes waiting for an editor, and the latest decisions. Approved quotes
 //! appear on the home page.
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::api::feedback::{testimonial_queue, ModerateTestimonial, Testimonial};
 use crate::app::Page;
@@ -11,6 +10,7 @@ use crate::i18n::*;
 use crate::ui::components::errors::{ErrorNotice, FormErrors};
 use crate::ui::components::fields::action_error;
 use crate::ui::components::job::Timestamp;
+use crate::ui::components::title::PageTitle;
 use crate::ui::session::RequireRole;
 
 #[component]
@@ -18,7 +18,7 @@ pub fn TestimonialsPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <Page>
-            <Title text=move || t_string!(i18n, testimonials.title).to_string() />
+            <PageTitle text=move || t_string!(i18n, testimonials.title).to_string() />
             <RequireRole allowed=|u| u.has(Role::Editor) children=|_| view! { <Queue /> } />
         </Page>
     }

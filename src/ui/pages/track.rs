@@ -1,5 +1,4 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::feedback::RateJob;
@@ -14,6 +13,7 @@ use crate::ui::components::fields::{action_error, TextField};
 use crate::ui::components::job::{status_name, TimelineText, Timestamp};
 use crate::ui::components::photos::PhotoField;
 use crate::ui::components::schedule::{EtaText, WindowFields, WindowText};
+use crate::ui::components::title::PageTitle;
 use crate::ui::components::upload::{Upload, UploadForm, UploadProgress};
 use crate::ui::session::RequireRole;
 
@@ -107,7 +107,7 @@ fn CustomerJob(key: JobKey, is_new: bool) -> impl IntoView {
     });
     let actions = CustomerActions { key, reply, cancel, reschedule, rate, reply_draft, cancel_draft, notify };
     view! {
-        <Title text=move || t_string!(i18n, track.title).to_string() />
+        <PageTitle text=move || t_string!(i18n, track.title).to_string() />
         <Transition fallback=|| ()>
             {move || {
                 let actions = actions.clone();
