@@ -4,7 +4,8 @@
 //!
 //! A benchmark, not a test: `cargo bench --features ssr --bench insights` (PostgreSQL from
 //! TEST_DATABASE_URL, as the tests; `make bench` provides one). Knobs: BENCH_JOBS (100000), BENCH_RUNS (30
-//! timed runs per cell after 3 untimed), BENCH_BACKENDS ("sqlite,postgres").
+//! timed runs per cell after 3 untimed), BENCH_BACKENDS ("sqlite,postgres"); BENCH_BREAKDOWN=1 also prints the
+//! median of each statement of an unfiltered load to stderr.
 #[path = "../tests/common/mod.rs"]
 mod common;
 
@@ -191,6 +192,51 @@ async fn time_cell(db: &Db, filter: &Filter, period: Period, now: i64, runs: usi
     (quantile(&samples, 0.5), quantile(&samples, 0.95), requests)
 }
 
+/// The median time of each of the dashboard's statements, unfiltered (the load's parts, for finding its cost).
+async fn breakdown(db: &Db, period: Period, now: i64, runs: usize) {
+    use portal::server::db::{insights as q, requests, users};
+    let mut conn = db.acquire().await.unwrap();
+    let (from, to) = period.bounds();
+    let f = Filter::default();
+    let mut parts: Vec<(&str, Vec<Duration>)> = Vec::new();
+    for run in 0..runs + 3 {
+        let mut times = Vec::new();
+        let mut lap = Instant::now();
+        let mut mark = |name: &'static str, times: &mut Vec<(&'static str, Duration)>| {
+            times.push((name, lap.elapsed()));
+            lap = Instant::now();
+        };
+        requests::all_categories(&mut conn).await.unwrap();
+        mark("categories", &mut times);
+        users::active_with_role(&mut conn, "staff").await.unwrap();
+        mark("technicians", &mut times);
+        q::first_responses(&mut conn, &f, from, to).await.unwrap();
+        mark("first_responses", &mut times);
+        q::completions(&mut conn, &f, from, to).await.unwrap();
+        mark("completions", &mut times);
+        q::requests_by_week(&mut conn, &f, from, to, now).await.unwrap();
+        mark("requests_by_week", &mut times);
+        q::answers(&mut conn, &f, from, to).await.unwrap();
+        mark("answers", &mut times);
+        q::csat_comments(&mut conn, &f, from, to, 500).await.unwrap();
+        mark("csat_comments", &mut times);
+        portal::server::deflection::counts_in(&mut conn, from, to, now).await.unwrap();
+        mark("deflection", &mut times);
+        if run >= 3 {
+            for (i, (name, elapsed)) in times.into_iter().enumerate() {
+                if parts.len() <= i {
+                    parts.push((name, Vec::new()));
+                }
+                parts[i].1.push(elapsed);
+            }
+        }
+    }
+    for (name, mut samples) in parts {
+        samples.sort();
+        eprintln!("[breakdown] {name}: median {:.2} ms", quantile(&samples, 0.5));
+    }
+}
+
 async fn run() {
     let jobs: usize = std::env::var("BENCH_JOBS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
     let runs: usize = std::env::var("BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(30);
@@ -223,6 +269,9 @@ async fn run() {
                 Filter { category_id: Some(2), technician_id: Some(technician), channel: Some("web".into()) },
             ),
         ];
+        if std::env::var("BENCH_BREAKDOWN").is_ok_and(|v| v == "1") {
+            breakdown(&db, period, now, runs).await;
+        }
         let load_before = load_average();
         for (label, filter) in cells {
             let (p50, p95, requests) = time_cell(&db, &filter, period, now, runs).await;

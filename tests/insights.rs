@@ -290,7 +290,7 @@ async fn csv_exports_quote_and_neutralise(db: Db) {
     assert_eq!(phone.lines().count(), 1 + 5, "R2: csat, nps, fix-held; R8: csat, nps");
 }
 
-/// One set of durations for [`percentiles_in_sql_are_the_nearest_rank_ones`] and its median and p90 worked
+/// One set of durations for [`percentiles_are_the_nearest_rank_ones`] and its median and p90 worked
 /// out by hand.
 struct DurationSet {
     values: Vec<i64>,
@@ -330,9 +330,10 @@ fn duration_sets() -> Vec<DurationSet> {
     ]
 }
 
-/// The median and p90 the dashboard ranks in SQL are the ones `domain::insights::percentile` defines, for
-/// first responses and resolutions alike, on sets chosen for their edges.
-async fn percentiles_in_sql_are_the_nearest_rank_ones(db: Db) {
+/// The median and p90 the dashboard reads (the durations come from one joined text per statement) are the
+/// ones `domain::insights::percentile` defines, for first responses and resolutions alike, on sets chosen for
+/// their edges.
+async fn percentiles_are_the_nearest_rank_ones(db: Db) {
     let sets = duration_sets();
     // Set k lives on day k after JAN2: each value once as a first response (of a request created that day)
     // and once as a time to resolution (of a job completed that day at 20:00), and an unanswered, open
@@ -377,7 +378,7 @@ on_both_backends!(
     every_kpi_of_the_fixture,
     filters_narrow_every_kpi,
     csv_exports_quote_and_neutralise,
-    percentiles_in_sql_are_the_nearest_rank_ones
+    percentiles_are_the_nearest_rank_ones
 );
 
 #[tokio::test]

@@ -46,6 +46,15 @@ impl Backend {
             None
         }
     }
+
+    /// The backend a connection talks to.
+    pub fn of(conn: &Conn) -> Self {
+        if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        }
+    }
 }
 
 /// The connection pool and which backend it talks to. Cheap to clone.
