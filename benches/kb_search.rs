@@ -7,7 +7,8 @@
 //! A benchmark, not a test: `cargo bench --features ssr --bench kb_search` (PostgreSQL from
 //! TEST_DATABASE_URL, as the tests; `make bench` provides one). One client, one query after the other, after
 //! an untimed pass over every query. Knobs: BENCH_ARTICLES (10000), BENCH_QUERIES (300 of each kind),
-//! BENCH_BACKENDS ("sqlite,postgres").
+//! BENCH_BACKENDS ("sqlite,postgres"); BENCH_SLOWEST=n prints each kind's n slowest queries to stderr, and
+//! BENCH_KEEP=1 keeps the PostgreSQL database (its URL is printed) for EXPLAIN ANALYZE.
 #[path = "../tests/common/mod.rs"]
 mod common;
 
@@ -336,7 +337,7 @@ struct Row {
     mean_hits: f64,
 }
 
-async fn run_backend(backend: Backend, articles: usize, per_kind: usize) -> (Duration, Vec<Row>) {
+async fn run_backend(backend: Backend, articles: usize, per_kind: usize, slowest: usize) -> (Duration, Vec<Row>) {
     let test_db = match backend {
         Backend::Sqlite => common::TestDb::sqlite().await,
         Backend::Postgres => common::TestDb::postgres().await,
@@ -349,13 +350,18 @@ async fn run_backend(backend: Backend, articles: usize, per_kind: usize) -> (Dur
         for (i, q) in queries.iter().enumerate() {
             one(&db, kind, q, &format!("bench-warm-{i:012}")).await;
         }
-        let mut latencies = Vec::with_capacity(queries.len());
+        let mut timed = Vec::with_capacity(queries.len());
         let mut hits = 0;
         for (i, q) in queries.iter().enumerate() {
             let started = Instant::now();
             hits += one(&db, kind, q, &format!("bench-form-{i:012}")).await;
-            latencies.push(started.elapsed());
+            timed.push((started.elapsed(), q));
         }
+        timed.sort_by_key(|(elapsed, _)| std::cmp::Reverse(*elapsed));
+        for (elapsed, (a, b)) in timed.iter().take(slowest) {
+            eprintln!("[slow] {} {:.2} ms: {a:?} {b:?}", kind.name(), elapsed.as_secs_f64() * 1000.0);
+        }
+        let mut latencies: Vec<Duration> = timed.iter().map(|(elapsed, _)| *elapsed).collect();
         latencies.sort();
         rows.push(Row {
             kind,
@@ -366,7 +372,11 @@ async fn run_backend(backend: Backend, articles: usize, per_kind: usize) -> (Dur
             mean_hits: hits as f64 / queries.len() as f64,
         });
     }
-    test_db.cleanup().await;
+    if backend == Backend::Postgres && std::env::var("BENCH_KEEP").is_ok_and(|v| v == "1") {
+        eprintln!("[keep] the database stays: {}", test_db.url);
+    } else {
+        test_db.cleanup().await;
+    }
     (generated, rows)
 }
 
@@ -380,6 +390,7 @@ fn machine() -> String {
 async fn run() {
     let articles: usize = std::env::var("BENCH_ARTICLES").ok().and_then(|s| s.parse().ok()).unwrap_or(10_000);
     let per_kind: usize = std::env::var("BENCH_QUERIES").ok().and_then(|s| s.parse().ok()).unwrap_or(300);
+    let slowest: usize = std::env::var("BENCH_SLOWEST").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
     let backends: Vec<Backend> = std::env::var("BENCH_BACKENDS")
         .unwrap_or_else(|_| "sqlite,postgres".into())
         .split(',')
@@ -397,7 +408,7 @@ async fn run() {
             Backend::Postgres => "PostgreSQL",
         };
         eprintln!("{name}: generating {articles} articles…");
-        let (generated, rows) = run_backend(backend, articles, per_kind).await;
+        let (generated, rows) = run_backend(backend, articles, per_kind, slowest).await;
         eprintln!("{name}: corpus written in {:.1} s", generated.as_secs_f64());
         for row in rows {
             let met = if row.p95 <= 10.0 { "yes" } else { "no" };

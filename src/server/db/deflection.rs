@@ -6,7 +6,7 @@ use sqlx::FromRow;
 use super::{Conn, DbResult};
 
 /// Records that `article_ids` were suggested to the form `form_key` (an article shown again is not counted
-/// again).
+/// again), in one statement: one commit however many were shown.
 pub async fn record_shown(
     conn: &mut Conn,
     form_key: &str,
@@ -14,18 +14,20 @@ pub async fn record_shown(
     locale: &str,
     now: i64,
 ) -> DbResult<()> {
-    for article_id in article_ids {
-        sqlx::query(
-            "INSERT INTO kb_deflection (form_key, article_id, locale, shown_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (form_key, article_id) DO NOTHING",
-        )
-        .bind(form_key)
-        .bind(article_id)
-        .bind(locale)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
+    if article_ids.is_empty() {
+        return Ok(());
     }
+    let rows: Vec<String> = (0..article_ids.len()).map(|i| format!("($1, ${}, $2, $3)", i + 4)).collect();
+    let sql = format!(
+        "INSERT INTO kb_deflection (form_key, article_id, locale, shown_at) VALUES {} \
+         ON CONFLICT (form_key, article_id) DO NOTHING",
+        rows.join(", ")
+    );
+    let mut query = sqlx::query(&sql).bind(form_key).bind(locale).bind(now);
+    for article_id in article_ids {
+        query = query.bind(*article_id);
+    }
+    query.execute(conn).await?;
     Ok(())
 }
 

@@ -12,6 +12,13 @@ use crate::domain::kb::ArticleStatus;
 pub(super) const READER_LOCALE: &str = "(CASE WHEN EXISTS (SELECT 1 FROM kb_translations l \
      WHERE l.article_id = a.id AND l.locale = $1) THEN $1 ELSE 'en' END)";
 
+/// The same rule as a condition on the translation `t` alone: it is in the reader's locale `$1`, or it is the
+/// English one of an article without a `$1` translation. Unlike `t.locale = READER_LOCALE` it is no equality
+/// PostgreSQL can hash on: joining a few ranked rows to their articles, its planner hashed every article
+/// instead, evaluating the EXISTS for each (~20 ms at 10,000 articles, the tail of the search benchmark).
+pub(super) const READER_SEES: &str = "(t.locale = $1 OR (t.locale = 'en' AND NOT EXISTS (SELECT 1 \
+     FROM kb_translations l WHERE l.article_id = t.article_id AND l.locale = $1)))";
+
 fn reader_locale() -> &'static str {
     READER_LOCALE
 }

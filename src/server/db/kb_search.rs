@@ -14,7 +14,7 @@
 //! simple configuration on PostgreSQL.
 use sqlx::FromRow;
 
-use super::kb::{SearchRow, READER_LOCALE};
+use super::kb::{SearchRow, READER_SEES};
 use super::{Backend, Conn, DbResult};
 use crate::domain::kb::Combine;
 use crate::server::kb_highlight;
@@ -359,7 +359,7 @@ async fn rank(
          cand(id) AS ({}), {scored} \
          SELECT a.id AS article_id, a.slug, t.locale, t.title, t.body_text \
          FROM scored s JOIN kb_translations t ON t.id = s.id JOIN kb_articles a ON a.id = t.article_id \
-         WHERE a.status = 'published' AND t.locale = {READER_LOCALE} \
+         WHERE a.status = 'published' AND {READER_SEES} \
          ORDER BY s.score DESC, a.id LIMIT $n",
         values.join(", "),
         candidate_sql
