@@ -2,26 +2,18 @@
 //! and the log of searches that found nothing.
 //!
 //! A reader sees an article in their locale when it has that translation, otherwise in English: every reader
-//! query picks the translation with [`reader_locale`]. Search and suggestions are in [`super::kb_search`].
+//! query picks the translation with [`READER_SEES`]. Search and suggestions are in [`super::kb_search`].
 use sqlx::FromRow;
 
 use super::{Conn, DbResult};
 use crate::domain::kb::ArticleStatus;
 
-/// The locale of the translation a reader sees of article `a`: `$1` when the article has it, else English.
-pub(super) const READER_LOCALE: &str = "(CASE WHEN EXISTS (SELECT 1 FROM kb_translations l \
-     WHERE l.article_id = a.id AND l.locale = $1) THEN $1 ELSE 'en' END)";
-
-/// The same rule as a condition on the translation `t` alone: it is in the reader's locale `$1`, or it is the
-/// English one of an article without a `$1` translation. Unlike `t.locale = READER_LOCALE` it is no equality
-/// PostgreSQL can hash on: joining a few ranked rows to their articles, its planner hashed every article
-/// instead, evaluating the EXISTS for each (~20 ms at 10,000 articles, the tail of the search benchmark).
+/// The translation `t` a reader sees of its article: the one in the reader's locale `$1`, or the English one
+/// when the article has no `$1` translation. A condition on `t` alone, not an equality with a per-article
+/// expression: PostgreSQL hashed on such an equality, evaluating its EXISTS for every article, when a search
+/// joined a few ranked rows to their articles (~20 ms at 10,000 articles, the tail of the search benchmark).
 pub(super) const READER_SEES: &str = "(t.locale = $1 OR (t.locale = 'en' AND NOT EXISTS (SELECT 1 \
      FROM kb_translations l WHERE l.article_id = t.article_id AND l.locale = $1)))";
-
-fn reader_locale() -> &'static str {
-    READER_LOCALE
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct CategoryRow {
@@ -223,9 +215,8 @@ pub async fn revision_count(conn: &mut Conn, article_id: i64) -> DbResult<i64> {
 fn list_sql(filter: &str, order: &str) -> String {
     format!(
         "SELECT a.id, a.slug, a.category_id, t.locale, t.title, a.read_count FROM kb_articles a \
-         JOIN kb_translations t ON t.article_id = a.id AND t.locale = {} \
-         WHERE a.status = 'published' {filter} ORDER BY {order} LIMIT $2",
-        reader_locale()
+         JOIN kb_translations t ON t.article_id = a.id AND {READER_SEES} \
+         WHERE a.status = 'published' {filter} ORDER BY {order} LIMIT $2"
     )
 }
 
@@ -260,9 +251,8 @@ pub async fn in_category(
 pub async fn published_article(conn: &mut Conn, locale: &str, slug: &str) -> DbResult<Option<ArticleRow>> {
     sqlx::query_as(&format!(
         "SELECT a.id, a.slug, a.category_id, t.locale, t.title, t.body_md, t.updated_at FROM kb_articles a \
-         JOIN kb_translations t ON t.article_id = a.id AND t.locale = {} \
-         WHERE a.slug = $2 AND a.status = 'published'",
-        reader_locale()
+         JOIN kb_translations t ON t.article_id = a.id AND {READER_SEES} \
+         WHERE a.slug = $2 AND a.status = 'published'"
     ))
     .bind(locale)
     .bind(slug)
