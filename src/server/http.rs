@@ -8,7 +8,7 @@ use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use std::future::IntoFuture;
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
@@ -24,8 +24,22 @@ use super::state::AppState;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// The app's page routes. leptos_axum lists them by rendering the whole app once, and while it does, Leptos
+/// keeps every resource *in the process* from loading (`leptos_server::SuppressResourceLoad` is a process-wide
+/// flag, not a per-render one): a page rendering anywhere else at that moment waits for its data forever. So
+/// this runs once per process, before any page is served — at start-up here, once per test binary in the tests
+/// (`tests/common`), whose servers start while others serve.
+pub fn page_routes() -> Vec<AxumRouteListing> {
+    generate_route_list(App)
+}
+
+/// The router with freshly listed page routes: for a process that builds one router, before it serves.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    router_with(state, page_routes())
+}
+
+/// The router for `routes` (from [`page_routes`]).
+pub fn router_with(state: AppState, routes: Vec<AxumRouteListing>) -> Router {
     let leptos_options = state.leptos_options.clone();
     // Pages, server functions and files are compressed. Live-event streams are not (an event stream is never
     // compressed anyway) and stay outside that layer: its response body would hold a ~6 KB encoder state for

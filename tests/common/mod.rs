@@ -167,6 +167,14 @@ pub struct TestApp {
     pub data_dir: tempfile::TempDir,
 }
 
+/// The app's page routes, listed once for the whole test binary: listing them stops every resource in the
+/// process from loading while it runs (see `server::http::page_routes`), so a server started while another
+/// test's server renders a page made that page wait until the 30 s timeout.
+fn page_routes() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(portal::server::http::page_routes).clone()
+}
+
 impl TestApp {
     pub async fn spawn() -> Self {
         Self::spawn_on(TestDb::sqlite().await).await
@@ -179,7 +187,7 @@ impl TestApp {
         let mut config = test_config(&test_db.url, addr);
         config.data_dir = data_dir.path().to_owned();
         let state = AppState::new(config, portal::server::cli::leptos_options(), test_db.db.clone()).unwrap();
-        let app = portal::server::http::router(state.clone());
+        let app = portal::server::http::router_with(state.clone(), page_routes());
         tokio::spawn(async move {
             axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
         });
