@@ -189,7 +189,7 @@ impl TestApp {
         let state = AppState::new(config, portal::server::cli::leptos_options(), test_db.db.clone()).unwrap();
         let app = portal::server::http::router_with(state.clone(), page_routes());
         tokio::spawn(async move {
-            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+            portal::server::http::serve_on(listener, app, std::future::pending()).await;
         });
         Self { base: format!("http://{addr}"), state, test_db, data_dir }
     }

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use bytes::Bytes;
 use serde::Serialize;
 use tokio::sync::{broadcast, Notify};
 
@@ -19,18 +20,18 @@ use crate::server::db::{self, events::EventRow, Backend, Conn, Db, DbResult, Loc
 /// The PostgreSQL channel that wakes the listeners of every instance.
 pub const PG_CHANNEL: &str = "portal_events";
 
-/// A committed event as every subscriber gets it: the row, and its SSE `data:` text, encoded once for all of
-/// them (with thousands of streams on one job, encoding it per stream was a large part of delivering it).
+/// A committed event as every subscriber gets it: the row, and its SSE frame, encoded once for all of them
+/// (with thousands of streams on one job, encoding it per stream was a large part of delivering it).
 #[derive(Debug)]
 pub struct Live {
     pub row: EventRow,
-    pub data: String,
+    pub frame: Bytes,
 }
 
 impl Live {
     pub fn new(row: EventRow) -> Self {
-        let data = encode(&row);
-        Self { row, data }
+        let frame = super::sse::frame(row.id, &encode(&row));
+        Self { row, frame }
     }
 }
 
@@ -238,9 +239,11 @@ mod tests {
     }
 
     #[test]
-    fn the_data_is_the_live_message_as_json() {
+    fn the_frame_is_the_id_and_the_live_message_as_json() {
         let live = event(7, "job-1");
-        let message: LiveMessage = serde_json::from_str(&live.data).unwrap();
+        let text = std::str::from_utf8(&live.frame).unwrap();
+        let data = text.strip_prefix("id: 7\ndata: ").and_then(|t| t.strip_suffix("\n\n")).expect("one SSE frame");
+        let message: LiveMessage = serde_json::from_str(data).unwrap();
         assert_eq!(message, LiveMessage { id: 7, kind: "test".into(), payload: "{}".into(), at: 0 });
     }
 

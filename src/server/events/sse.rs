@@ -2,16 +2,22 @@
 //! `Last-Event-ID` (or `?last_event_id=` when it had to open a new EventSource) and first receives what it
 //! missed from the log, then live events.
 use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
+use bytes::Bytes;
 use futures::Stream;
+use http_body::Frame;
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
+use tokio::time::Sleep;
 
 use crate::domain::CurrentUser;
 use crate::live::Topic;
@@ -112,15 +118,79 @@ fn resume_from(headers: &HeaderMap, query: &SseQuery) -> Option<i64> {
         .or(query.last_event_id)
 }
 
+/// How often an idle stream sends a comment, so that proxies and browsers keep it open.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// The first frame: how long the browser waits before it reconnects, and a comment that says the stream has
+/// read its starting position (every later event reaches it).
+const CONNECTED: &[u8] = b"retry: 2000\n: connected\n\n";
+/// An empty comment.
+const KEEP_ALIVE_FRAME: &[u8] = b":\n\n";
+
 /// The SSE response for `topic`, kept alive through proxies.
 fn respond(state: AppState, topic: String, resume_from: Option<i64>, watch: Option<Watch>) -> Response {
-    Sse::new(stream(state, topic, resume_from, watch))
-        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
-        .into_response()
+    let body = EventStream::new(stream(state, topic, resume_from, watch), KEEP_ALIVE);
+    let headers = [
+        (header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream")),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+    ];
+    (headers, Body::new(body)).into_response()
 }
 
-fn to_sse(row: &EventRow, data: &str) -> Event {
-    Event::default().id(row.id.to_string()).data(data)
+/// The SSE frame of one event: its id (what the browser sends back as `Last-Event-ID` when it reconnects) and
+/// its data, the event as JSON on one line (serde_json writes line breaks inside strings as `\n`).
+pub fn frame(id: i64, data: &str) -> Bytes {
+    Bytes::from(format!("id: {id}\ndata: {data}\n\n"))
+}
+
+/// An event stream's body: the frames of [`stream`], and a keep-alive comment every [`KEEP_ALIVE`]. A live
+/// event's frame is encoded once for all its subscribers ([`super::bus::Live`]); a stream only hands it on.
+struct EventStream {
+    frames: Pin<Box<dyn Stream<Item = Bytes> + Send>>,
+    every: Duration,
+    keep_alive: Pin<Box<Sleep>>,
+    /// The waker the keep-alive timer holds. While it is the one the body is polled with, the timer is only
+    /// looked at, not polled (polling it for every event was a few per cent of delivering one).
+    keep_alive_waker: Option<Waker>,
+}
+
+impl EventStream {
+    fn new(frames: impl Stream<Item = Bytes> + Send + 'static, every: Duration) -> Self {
+        Self {
+            frames: Box::pin(frames),
+            every,
+            keep_alive: Box::pin(tokio::time::sleep(every)),
+            keep_alive_waker: None,
+        }
+    }
+}
+
+impl http_body::Body for EventStream {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        match self.frames.as_mut().poll_next(cx) {
+            Poll::Ready(Some(frame)) => return Poll::Ready(Some(Ok(Frame::data(frame)))),
+            Poll::Ready(None) => return Poll::Ready(None),
+            Poll::Pending => {}
+        }
+        let registered = self.keep_alive_waker.as_ref().is_some_and(|w| w.will_wake(cx.waker()));
+        if registered && !self.keep_alive.is_elapsed() {
+            return Poll::Pending;
+        }
+        match self.keep_alive.as_mut().poll(cx) {
+            Poll::Ready(()) => {
+                let next = tokio::time::Instant::now() + self.every;
+                self.keep_alive.as_mut().reset(next);
+                self.keep_alive_waker = None;
+                Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(KEEP_ALIVE_FRAME)))))
+            }
+            Poll::Pending => {
+                self.keep_alive_waker = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
 }
 
 /// Replay from the log after `last_id`, then live events. The live receiver is subscribed *before* the replay
@@ -137,7 +207,7 @@ pub fn stream(
     topic: String,
     resume_from: Option<i64>,
     watch: Option<Watch>,
-) -> impl Stream<Item = Result<Event, Infallible>> {
+) -> impl Stream<Item = Bytes> {
     let mut rx = state.bus.subscribe_to(&topic);
     async_stream::stream! {
         let mut last_id = match resume_from {
@@ -150,7 +220,7 @@ pub fn stream(
                 }
             },
         };
-        yield Ok(Event::default().retry(Duration::from_secs(2)).comment("connected"));
+        yield Bytes::from_static(CONNECTED);
         let mut replay = true;
         let mut recheck = match &watch {
             Some(_) => {
@@ -167,7 +237,7 @@ pub fn stream(
                         let more = rows.len() as i64 == REPLAY_PAGE;
                         for row in &rows {
                             last_id = row.id;
-                            yield Ok(to_sse(row, &encode(row)));
+                            yield frame(row.id, &encode(row));
                         }
                         replay = more;
                         continue;
@@ -190,9 +260,10 @@ pub fn stream(
                 }
             };
             match received {
-                Ok(live) if live.row.topic == topic && live.row.id > last_id => {
+                // Its own topic's channel carries only its own topic's events.
+                Ok(live) if live.row.id > last_id => {
                     last_id = live.row.id;
-                    yield Ok(to_sse(&live.row, &live.data));
+                    yield live.frame.clone();
                 }
                 Ok(_) => {}
                 // Too slow a reader: read what it missed from the log instead.
@@ -241,4 +312,46 @@ pub async fn track_handler(
     };
     let resume_from = resume_from(&headers, &query);
     respond(state, Topic::Job(request).key(), resume_from, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::StreamExt;
+    use http_body::Body as _;
+
+    const EVERY: Duration = Duration::from_millis(100);
+
+    async fn next_frame(body: &mut EventStream) -> Option<Bytes> {
+        std::future::poll_fn(|cx| Pin::new(&mut *body).poll_frame(cx))
+            .await
+            .map(|frame| frame.unwrap().into_data().expect("a data frame"))
+    }
+
+    #[tokio::test]
+    async fn an_idle_stream_sends_a_keep_alive_comment_every_interval() {
+        let mut stream = EventStream::new(futures::stream::pending(), EVERY);
+        let started = std::time::Instant::now();
+        for n in 1..=3u32 {
+            assert_eq!(next_frame(&mut stream).await.as_deref(), Some(KEEP_ALIVE_FRAME));
+            assert!(started.elapsed() >= EVERY * n, "not before its time");
+        }
+    }
+
+    #[tokio::test]
+    async fn events_go_out_as_they_come_and_the_keep_alive_still_follows() {
+        let events = futures::stream::iter([frame(1, "{}"), frame(2, "{}")]).chain(futures::stream::pending());
+        let mut stream = EventStream::new(events, EVERY);
+        let started = std::time::Instant::now();
+        assert_eq!(next_frame(&mut stream).await, Some(frame(1, "{}")));
+        assert_eq!(next_frame(&mut stream).await, Some(frame(2, "{}")));
+        assert!(started.elapsed() < EVERY, "events are not held back");
+        assert_eq!(next_frame(&mut stream).await.as_deref(), Some(KEEP_ALIVE_FRAME));
+        assert!(started.elapsed() >= EVERY);
+    }
+
+    #[test]
+    fn a_frame_is_the_id_and_one_data_line() {
+        assert_eq!(&frame(42, r#"{"a":"x\ny"}"#)[..], b"id: 42\ndata: {\"a\":\"x\\ny\"}\n\n");
+    }
 }
