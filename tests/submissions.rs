@@ -537,6 +537,48 @@ async fn a_batch_writes_what_one_submission_writes(db: Db) {
     assert_eq!(one, batched);
 }
 
+/// A batch takes its request ids before it inserts (so that each request is inserted with its reference); a
+/// request filed on its own takes the next id when it is inserted. Both draw on the same numbering.
+async fn batches_and_single_submissions_share_one_numbering(db: Db) {
+    let f = Fixture::new(db);
+    let mut numbers = Vec::new();
+    for round in 0..2 {
+        let (release, blocker) = f.hold_writer().await;
+        let mut callers = Vec::new();
+        for i in 0..3 {
+            callers.push(
+                f.queue(f.filing(input(&format!("Batched {round}.{i}")), &format!("key-mix-{round}-{i:011}"))).await,
+            );
+        }
+        drop(release);
+        let _ = blocker.await.unwrap();
+        for caller in callers {
+            numbers.push(number(&caller.await.unwrap().unwrap().submitted.reference));
+        }
+        let single = portal::server::requests::submit(
+            &f.db,
+            &f.bus,
+            &f.config,
+            &input(&format!("On its own {round}")),
+            &format!("key-mix-single-{round:07}"),
+            None,
+            Locale::en,
+            NOW,
+        )
+        .await
+        .unwrap();
+        numbers.push(number(&single.reference));
+    }
+    assert!(numbers.windows(2).all(|w| w[0] < w[1]), "one increasing numbering: {numbers:?}");
+    assert_eq!(f.requests().await, 8);
+    // The next batch's ids come after all of them (a clash would only show as the batch failing over to
+    // filing its forms one by one).
+    let last: i64 = sqlx::query_scalar("SELECT MAX(id) FROM service_requests").fetch_one(f.db.pool()).await.unwrap();
+    let mut tx = f.db.begin().await.unwrap();
+    let next = portal::server::db::batch::next_request_ids(&mut tx, f.db.backend(), 2).await.unwrap();
+    assert!(next[0] > last && next[1] > next[0], "{next:?} after {last}");
+}
+
 on_both_backends!(
     one_failing_submission_in_a_batch_rolls_back_only_itself,
     one_idempotency_key_twice_in_a_batch_files_one_request,
@@ -547,4 +589,5 @@ on_both_backends!(
     one_batch_numbers_its_requests_in_queue_order,
     a_form_the_database_refuses_fails_alone,
     a_batch_writes_what_one_submission_writes,
+    batches_and_single_submissions_share_one_numbering,
 );

@@ -8,7 +8,7 @@
 //! filed.
 //!
 //! Request forms ([`Filing`], what the server function sends) are filed together by [`batch`]: a handful of
-//! statements for the whole batch rather than ten or so per form, since the writer is bound by round trips.
+//! statements for the whole batch rather than a dozen per form, since the writer is bound by round trips.
 //! Should that fail at the database, the writer rolls back and files the same forms one by one, each under its
 //! own `SAVEPOINT`, so that only the form at fault fails. Any other work ([`Job`]: a closure over the
 //! connection) always runs that way, after the forms.

@@ -5,6 +5,12 @@
 //! `jsonb_to_recordset`, so a statement's text is the same for any batch size and stays prepared on the
 //! connection. Every row carries its position `i`; inserting in that order keeps ids (and so references,
 //! windows and mails) in the order the submissions were queued.
+//!
+//! The requests are inserted first ([`insert_requests`], with ids from [`next_request_ids`] and the references
+//! made from them): everything else refers to them. The rest of a batch (tokens, windows, alerts, timeline,
+//! photos, mails and its live events) is a list of [`Write`]s
+//! that [`write_all`] sends as **one** statement on PostgreSQL, each table's write a data-modifying CTE, and
+//! one statement per table on SQLite (which has no data-modifying CTEs, and no round trips to save).
 use serde::Serialize;
 
 use super::requests::NewRequestRow;
@@ -19,19 +25,20 @@ enum Ty {
 
 use Ty::{Int, Text};
 
-/// `SELECT` of the fields `cols` (plus `i`) of every object in the JSON array `$1`, as the derived table `r`.
-fn rows_from_json(backend: Backend, cols: &[(&str, Ty)]) -> String {
+/// `SELECT` of the fields `cols` (plus `i`) of every object in the JSON array parameter `$param`, as the
+/// derived table `r`.
+fn rows_from_json(backend: Backend, param: usize, cols: &[(&str, Ty)]) -> String {
     match backend {
         Backend::Sqlite => {
             let fields: Vec<String> = cols.iter().map(|(name, _)| format!("j.value ->> '{name}' AS {name}")).collect();
-            format!("(SELECT j.value ->> 'i' AS i, {} FROM json_each($1) AS j) AS r", fields.join(", "))
+            format!("(SELECT j.value ->> 'i' AS i, {} FROM json_each(${param}) AS j) AS r", fields.join(", "))
         }
         Backend::Postgres => {
             let defs: Vec<String> = cols
                 .iter()
                 .map(|(name, ty)| format!("{name} {}", if matches!(ty, Int) { "BIGINT" } else { "TEXT" }))
                 .collect();
-            format!("jsonb_to_recordset(CAST($1 AS JSONB)) AS r(i BIGINT, {})", defs.join(", "))
+            format!("jsonb_to_recordset(CAST(${param} AS JSONB)) AS r(i BIGINT, {})", defs.join(", "))
         }
     }
 }
@@ -39,11 +46,22 @@ fn rows_from_json(backend: Backend, cols: &[(&str, Ty)]) -> String {
 /// `INSERT INTO table (columns) SELECT values FROM <the JSON rows> ORDER BY i <tail>`. `values` may name the
 /// JSON fields as `r.<field>` and add constants. (`WHERE true` keeps SQLite from reading an `ON CONFLICT`
 /// tail as a join constraint.)
-fn insert_sql(backend: Backend, table: &str, columns: &str, values: &str, cols: &[(&str, Ty)], tail: &str) -> String {
-    format!(
-        "INSERT INTO {table} ({columns}) SELECT {values} FROM {} WHERE true ORDER BY r.i {tail}",
-        rows_from_json(backend, cols)
-    )
+struct Insert<'a> {
+    table: &'a str,
+    columns: &'a str,
+    values: &'a str,
+    fields: &'a [(&'a str, Ty)],
+    tail: &'a str,
+}
+
+impl Insert<'_> {
+    fn sql(&self, backend: Backend, param: usize) -> String {
+        let Self { table, columns, values, fields, tail } = self;
+        format!(
+            "INSERT INTO {table} ({columns}) SELECT {values} FROM {} WHERE true ORDER BY r.i {tail}",
+            rows_from_json(backend, param, fields)
+        )
+    }
 }
 
 /// A row with its position in the batch.
@@ -59,23 +77,60 @@ fn json<T: Serialize>(rows: &[T]) -> DbResult<String> {
     serde_json::to_string(&indexed).map_err(|e| sqlx::Error::Encode(Box::new(e)))
 }
 
-/// A request to insert and when it was filed.
+/// New request ids for a batch, `n` of them, ascending and never handed out before (PostgreSQL's sequence;
+/// on SQLite the table's AUTOINCREMENT counter, which the insert then moves on, under the write lock every
+/// SQLite transaction here holds from its start). Ids of requests that are then not inserted (their key was
+/// taken) are simply never used.
+///
+/// With its id known before the insert, a request is inserted with its reference: setting the reference
+/// afterwards was an update of every new row, which wrote a second entry into each of the table's indexes and,
+/// on PostgreSQL, joined the batch to the whole table.
+pub async fn next_request_ids(conn: &mut Conn, backend: Backend, n: usize) -> DbResult<Vec<i64>> {
+    let n = i64::try_from(n).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    match backend {
+        Backend::Sqlite => {
+            let last: i64 = sqlx::query_scalar(
+                "SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM \
+                 (SELECT seq FROM sqlite_sequence WHERE name = 'service_requests' \
+                  UNION ALL SELECT MAX(id) AS seq FROM service_requests)",
+            )
+            .fetch_one(conn)
+            .await?;
+            Ok((last + 1..=last + n).collect())
+        }
+        Backend::Postgres => {
+            let mut ids: Vec<i64> = sqlx::query_scalar(
+                "SELECT nextval(pg_get_serial_sequence('service_requests', 'id')) FROM generate_series(1, $1)",
+            )
+            .bind(n)
+            .fetch_all(conn)
+            .await?;
+            ids.sort_unstable();
+            Ok(ids)
+        }
+    }
+}
+
+/// A request to insert: its id (from [`next_request_ids`]), its reference, and when it was filed.
 #[derive(Serialize)]
 pub struct TimedRequest<'a> {
+    pub id: i64,
+    pub reference: &'a str,
     #[serde(flatten)]
     pub row: NewRequestRow<'a>,
     pub created_at: i64,
 }
 
-/// Inserts the requests (without their references: see [`set_references`]) in the given order. A request
-/// whose idempotency key is already taken is skipped, not an error; the answer pairs each inserted id with
-/// its key, so the caller sees which were skipped.
+/// Inserts the requests in the given order. A request whose idempotency key is already taken is skipped, not
+/// an error; the answer pairs each inserted id with its key, so the caller sees which were skipped.
 pub async fn insert_requests(
     conn: &mut Conn,
     backend: Backend,
     rows: &[TimedRequest<'_>],
 ) -> DbResult<Vec<(i64, String)>> {
     let cols = [
+        ("id", Int),
+        ("reference", Text),
         ("idempotency_key", Text),
         ("customer_id", Int),
         ("name", Text),
@@ -89,16 +144,16 @@ pub async fn insert_requests(
         ("locale", Text),
         ("created_at", Int),
     ];
-    let sql = insert_sql(
-        backend,
-        "service_requests",
-        "idempotency_key, customer_id, name, email, phone, address, category_id, summary, description, status, \
-         locale, version, created_at, updated_at",
-        "r.idempotency_key, r.customer_id, r.name, r.email, r.phone, r.address, r.category_id, r.summary, \
-         r.description, r.status, r.locale, 1, r.created_at, r.created_at",
-        &cols,
-        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key",
-    );
+    let sql = Insert {
+        table: "service_requests",
+        columns: "id, reference, idempotency_key, customer_id, name, email, phone, address, category_id, summary, \
+                  description, status, locale, version, created_at, updated_at",
+        values: "r.id, r.reference, r.idempotency_key, r.customer_id, r.name, r.email, r.phone, r.address, \
+                 r.category_id, r.summary, r.description, r.status, r.locale, 1, r.created_at, r.created_at",
+        fields: &cols,
+        tail: "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key",
+    }
+    .sql(backend, 1);
     sqlx::query_as(&sql).bind(json(rows)?).fetch_all(conn).await
 }
 
@@ -121,20 +176,202 @@ pub async fn requests_by_keys(
     .await
 }
 
-/// A reference for the request `id`.
-#[derive(Serialize)]
-pub struct NewReference<'a> {
-    pub id: i64,
-    pub reference: &'a str,
+/// One table's share of a batch's writes after its requests: the rows as JSON, for the table's statement.
+pub struct Write {
+    table: Table,
+    json: String,
 }
 
-/// Gives each request its reference (made from its id, so known only after the insert).
-pub async fn set_references(conn: &mut Conn, backend: Backend, rows: &[NewReference<'_>]) -> DbResult<()> {
-    let sql = format!(
-        "UPDATE service_requests SET reference = r.reference FROM {} WHERE service_requests.id = r.id",
-        rows_from_json(backend, &[("id", Int), ("reference", Text)])
-    );
-    sqlx::query(&sql).bind(json(rows)?).execute(conn).await.map(|_| ())
+/// The tables a [`Write`] goes to.
+#[derive(Clone, Copy)]
+enum Table {
+    Tokens,
+    Windows,
+    Jobs,
+    Timeline,
+    Photos,
+    Mails,
+    Events,
+}
+
+impl Table {
+    /// The statement that writes this table's rows from the JSON parameter `$param`.
+    fn sql(self, backend: Backend, param: usize) -> String {
+        match self {
+            Table::Tokens => Insert {
+                table: "request_tokens",
+                columns: "token_hash, request_id, created_at",
+                values: "r.token_hash, r.request_id, r.created_at",
+                fields: &[("token_hash", Text), ("request_id", Int), ("created_at", Int)],
+                tail: "",
+            }
+            .sql(backend, param),
+            // A new request has no earlier proposal to supersede (`requests::propose_windows` does that for later
+            // ones); the customer's order is the one `current_windows` reads back.
+            Table::Windows => Insert {
+                table: "request_windows",
+                columns: "request_id, day, part, superseded, created_at",
+                values: "r.request_id, r.day, r.part, 0, r.created_at",
+                fields: &[("request_id", Int), ("day", Text), ("part", Text), ("created_at", Int)],
+                tail: "",
+            }
+            .sql(backend, param),
+            // Like `db::scheduler::upsert`, a (kind, key) already scheduled is replaced.
+            Table::Jobs => Insert {
+                table: "scheduled_jobs",
+                columns: "kind, dedupe_key, request_id, payload, run_at, status, attempts, max_attempts, created_at, \
+                          updated_at",
+                values: "r.kind, r.dedupe_key, r.request_id, r.payload, r.run_at, 'pending', 0, r.max_attempts, \
+                         r.created_at, r.created_at",
+                fields: &[
+                    ("kind", Text),
+                    ("dedupe_key", Text),
+                    ("request_id", Int),
+                    ("payload", Text),
+                    ("run_at", Int),
+                    ("max_attempts", Int),
+                    ("created_at", Int),
+                ],
+                tail: "ON CONFLICT (kind, dedupe_key) DO UPDATE SET request_id = excluded.request_id, \
+                       payload = excluded.payload, run_at = excluded.run_at, status = 'pending', attempts = 0, \
+                       max_attempts = excluded.max_attempts, last_error = NULL, claimed_until = NULL, \
+                       finished_at = NULL, updated_at = excluded.updated_at",
+            }
+            .sql(backend, param),
+            Table::Timeline => Insert {
+                table: "job_events",
+                columns: "request_id, kind, status, body, public, actor_id, detail, created_at",
+                values: "r.request_id, r.kind, r.status, r.body, r.public, r.actor_id, r.detail, r.created_at",
+                fields: &[
+                    ("request_id", Int),
+                    ("kind", Text),
+                    ("status", Text),
+                    ("body", Text),
+                    ("public", Int),
+                    ("actor_id", Int),
+                    ("detail", Text),
+                    ("created_at", Int),
+                ],
+                tail: "",
+            }
+            .sql(backend, param),
+            // No timeline entry: `event_id` stays NULL, like `photos::insert`.
+            Table::Photos => Insert {
+                table: "photos",
+                columns: "request_id, object_key, content_type, size_bytes, uploaded_by_user, created_at",
+                values: "r.request_id, r.object_key, r.content_type, r.size_bytes, r.uploaded_by_user, r.created_at",
+                fields: &[
+                    ("request_id", Int),
+                    ("object_key", Text),
+                    ("content_type", Text),
+                    ("size_bytes", Int),
+                    ("uploaded_by_user", Int),
+                    ("created_at", Int),
+                ],
+                tail: "",
+            }
+            .sql(backend, param),
+            // Due at once, as `outbox::insert_with_html` queues them.
+            Table::Mails => Insert {
+                table: "outbox",
+                columns:
+                    "kind, recipient, subject, body_text, body_html, created_at, status, attempts, next_attempt_at",
+                values: "r.kind, r.recipient, r.subject, r.body_text, r.body_html, r.created_at, 'pending', 0, \
+                         r.created_at",
+                fields: &[
+                    ("kind", Text),
+                    ("recipient", Text),
+                    ("subject", Text),
+                    ("body_text", Text),
+                    ("body_html", Text),
+                    ("created_at", Int),
+                ],
+                tail: "",
+            }
+            .sql(backend, param),
+            Table::Events => Insert {
+                table: "events",
+                columns: "topic, kind, payload, created_at",
+                values: "r.topic, r.kind, r.payload, r.created_at",
+                fields: &[("topic", Text), ("kind", Text), ("payload", Text), ("created_at", Int)],
+                tail: "",
+            }
+            .sql(backend, param),
+        }
+    }
+}
+
+impl Write {
+    fn of<T: Serialize>(table: Table, rows: &[T]) -> DbResult<Self> {
+        Ok(Self { table, json: json(rows)? })
+    }
+
+    pub fn tokens(rows: &[NewToken<'_>]) -> DbResult<Self> {
+        Self::of(Table::Tokens, rows)
+    }
+
+    /// Preferred windows, in the given order.
+    pub fn windows(rows: &[NewWindow<'_>]) -> DbResult<Self> {
+        Self::of(Table::Windows, rows)
+    }
+
+    /// Scheduler jobs.
+    pub fn jobs(rows: &[NewScheduledJob<'_>]) -> DbResult<Self> {
+        Self::of(Table::Jobs, rows)
+    }
+
+    pub fn timeline(rows: &[NewTimelineEntry<'_>]) -> DbResult<Self> {
+        Self::of(Table::Timeline, rows)
+    }
+
+    pub fn photos(rows: &[NewRequestPhoto<'_>]) -> DbResult<Self> {
+        Self::of(Table::Photos, rows)
+    }
+
+    /// Outbox mails, in the given order.
+    pub fn mails(rows: &[NewOutboxMail<'_>]) -> DbResult<Self> {
+        Self::of(Table::Mails, rows)
+    }
+
+    /// Live events for the log, in the given order. Only through `EventBus::batch_events`, which takes the event
+    /// lock first.
+    pub fn events(rows: &[NewLiveEvent<'_>]) -> DbResult<Self> {
+        Self::of(Table::Events, rows)
+    }
+}
+
+/// Sends `writes` and, on PostgreSQL, `NOTIFY`s `notify` (delivered at commit). On PostgreSQL this is one
+/// statement: each write a data-modifying CTE (they see the same snapshot: none reads what another writes,
+/// and the requests they refer to were inserted by an earlier statement). On SQLite, one statement each.
+pub async fn write_all(conn: &mut Conn, backend: Backend, writes: &[Write], notify: Option<&str>) -> DbResult<()> {
+    match backend {
+        Backend::Sqlite => {
+            for write in writes {
+                sqlx::query(&write.table.sql(backend, 1)).bind(&write.json).execute(&mut *conn).await?;
+            }
+            Ok(())
+        }
+        Backend::Postgres => {
+            let parts: Vec<String> = writes
+                .iter()
+                .enumerate()
+                .map(|(n, write)| format!("w{n} AS ({})", write.table.sql(backend, n + 1)))
+                .collect();
+            let last = match notify {
+                Some(_) => format!("SELECT pg_notify(${}, '')", writes.len() + 1),
+                None => "SELECT 1".to_owned(),
+            };
+            let sql = if parts.is_empty() { last } else { format!("WITH {} {last}", parts.join(", ")) };
+            let mut query = sqlx::query(&sql);
+            for write in writes {
+                query = query.bind(&write.json);
+            }
+            if let Some(channel) = notify {
+                query = query.bind(channel);
+            }
+            query.execute(conn).await.map(|_| ())
+        }
+    }
 }
 
 /// A tracking token (its hash) for a request.
@@ -145,41 +382,13 @@ pub struct NewToken<'a> {
     pub created_at: i64,
 }
 
-pub async fn insert_tokens(conn: &mut Conn, backend: Backend, rows: &[NewToken<'_>]) -> DbResult<()> {
-    let cols = [("token_hash", Text), ("request_id", Int), ("created_at", Int)];
-    let sql = insert_sql(
-        backend,
-        "request_tokens",
-        "token_hash, request_id, created_at",
-        "r.token_hash, r.request_id, r.created_at",
-        &cols,
-        "",
-    );
-    sqlx::query(&sql).bind(json(rows)?).execute(conn).await.map(|_| ())
-}
-
-/// A preferred window of a new request (`day` and `part` as stored). A new request has no earlier proposal
-/// to supersede (`requests::propose_windows` does that for later ones).
+/// A preferred window of a new request (`day` and `part` as stored).
 #[derive(Serialize)]
 pub struct NewWindow<'a> {
     pub request_id: i64,
     pub day: String,
     pub part: &'a str,
     pub created_at: i64,
-}
-
-/// Inserts the windows in the given order (the customer's order, which `current_windows` reads back).
-pub async fn insert_windows(conn: &mut Conn, backend: Backend, rows: &[NewWindow<'_>]) -> DbResult<()> {
-    let cols = [("request_id", Int), ("day", Text), ("part", Text), ("created_at", Int)];
-    let sql = insert_sql(
-        backend,
-        "request_windows",
-        "request_id, day, part, superseded, created_at",
-        "r.request_id, r.day, r.part, 0, r.created_at",
-        &cols,
-        "",
-    );
-    sqlx::query(&sql).bind(json(rows)?).execute(conn).await.map(|_| ())
 }
 
 /// A scheduler job (`db::scheduler::upsert`'s row, with the time it is scheduled at).
@@ -192,31 +401,6 @@ pub struct NewScheduledJob<'a> {
     pub run_at: i64,
     pub max_attempts: i64,
     pub created_at: i64,
-}
-
-/// Schedules the jobs; like `db::scheduler::upsert`, a (kind, key) already scheduled is replaced.
-pub async fn schedule_jobs(conn: &mut Conn, backend: Backend, rows: &[NewScheduledJob<'_>]) -> DbResult<()> {
-    let cols = [
-        ("kind", Text),
-        ("dedupe_key", Text),
-        ("request_id", Int),
-        ("payload", Text),
-        ("run_at", Int),
-        ("max_attempts", Int),
-        ("created_at", Int),
-    ];
-    let sql = insert_sql(
-        backend,
-        "scheduled_jobs",
-        "kind, dedupe_key, request_id, payload, run_at, status, attempts, max_attempts, created_at, updated_at",
-        "r.kind, r.dedupe_key, r.request_id, r.payload, r.run_at, 'pending', 0, r.max_attempts, r.created_at, \
-         r.created_at",
-        &cols,
-        "ON CONFLICT (kind, dedupe_key) DO UPDATE SET request_id = excluded.request_id, payload = excluded.payload, \
-         run_at = excluded.run_at, status = 'pending', attempts = 0, max_attempts = excluded.max_attempts, \
-         last_error = NULL, claimed_until = NULL, finished_at = NULL, updated_at = excluded.updated_at",
-    );
-    sqlx::query(&sql).bind(json(rows)?).execute(conn).await.map(|_| ())
 }
 
 /// A timeline entry (`requests::NewJobEvent` with its time; `public` as 0 or 1).
@@ -232,29 +416,7 @@ pub struct NewTimelineEntry<'a> {
     pub created_at: i64,
 }
 
-pub async fn insert_timeline(conn: &mut Conn, backend: Backend, rows: &[NewTimelineEntry<'_>]) -> DbResult<()> {
-    let cols = [
-        ("request_id", Int),
-        ("kind", Text),
-        ("status", Text),
-        ("body", Text),
-        ("public", Int),
-        ("actor_id", Int),
-        ("detail", Text),
-        ("created_at", Int),
-    ];
-    let sql = insert_sql(
-        backend,
-        "job_events",
-        "request_id, kind, status, body, public, actor_id, detail, created_at",
-        "r.request_id, r.kind, r.status, r.body, r.public, r.actor_id, r.detail, r.created_at",
-        &cols,
-        "",
-    );
-    sqlx::query(&sql).bind(json(rows)?).execute(conn).await.map(|_| ())
-}
-
-/// A photo filed with its request (no timeline entry: `event_id` stays NULL), like `photos::insert`.
+/// A photo filed with its request.
 #[derive(Serialize)]
 pub struct NewRequestPhoto<'a> {
     pub request_id: i64,
@@ -263,26 +425,6 @@ pub struct NewRequestPhoto<'a> {
     pub size_bytes: i64,
     pub uploaded_by_user: Option<i64>,
     pub created_at: i64,
-}
-
-pub async fn insert_photos(conn: &mut Conn, backend: Backend, rows: &[NewRequestPhoto<'_>]) -> DbResult<()> {
-    let cols = [
-        ("request_id", Int),
-        ("object_key", Text),
-        ("content_type", Text),
-        ("size_bytes", Int),
-        ("uploaded_by_user", Int),
-        ("created_at", Int),
-    ];
-    let sql = insert_sql(
-        backend,
-        "photos",
-        "request_id, object_key, content_type, size_bytes, uploaded_by_user, created_at",
-        "r.request_id, r.object_key, r.content_type, r.size_bytes, r.uploaded_by_user, r.created_at",
-        &cols,
-        "",
-    );
-    sqlx::query(&sql).bind(json(rows)?).execute(conn).await.map(|_| ())
 }
 
 /// A mail for the outbox, as `outbox::insert_with_html` writes it.
@@ -296,27 +438,6 @@ pub struct NewOutboxMail<'a> {
     pub created_at: i64,
 }
 
-/// Queues the mails, due at once, in the given order.
-pub async fn queue_mails(conn: &mut Conn, backend: Backend, rows: &[NewOutboxMail<'_>]) -> DbResult<()> {
-    let cols = [
-        ("kind", Text),
-        ("recipient", Text),
-        ("subject", Text),
-        ("body_text", Text),
-        ("body_html", Text),
-        ("created_at", Int),
-    ];
-    let sql = insert_sql(
-        backend,
-        "outbox",
-        "kind, recipient, subject, body_text, body_html, created_at, status, attempts, next_attempt_at",
-        "r.kind, r.recipient, r.subject, r.body_text, r.body_html, r.created_at, 'pending', 0, r.created_at",
-        &cols,
-        "",
-    );
-    sqlx::query(&sql).bind(json(rows)?).execute(conn).await.map(|_| ())
-}
-
 /// A live event for the log (`events::insert`'s row).
 #[derive(Serialize)]
 pub struct NewLiveEvent<'a> {
@@ -324,19 +445,4 @@ pub struct NewLiveEvent<'a> {
     pub kind: &'a str,
     pub payload: String,
     pub created_at: i64,
-}
-
-/// Appends the events to the log in the given order. Only through `EventBus::append_all`, which takes the
-/// event lock first.
-pub async fn insert_events(conn: &mut Conn, backend: Backend, rows: &[NewLiveEvent<'_>]) -> DbResult<()> {
-    let cols = [("topic", Text), ("kind", Text), ("payload", Text), ("created_at", Int)];
-    let sql = insert_sql(
-        backend,
-        "events",
-        "topic, kind, payload, created_at",
-        "r.topic, r.kind, r.payload, r.created_at",
-        &cols,
-        "",
-    );
-    sqlx::query(&sql).bind(json(rows)?).execute(conn).await.map(|_| ())
 }

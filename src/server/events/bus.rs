@@ -82,6 +82,14 @@ impl Topics {
     }
 }
 
+/// A batch's live events, under the event lock: the write for `db::batch::write_all`, the channel it must
+/// notify, and the event to announce after the commit.
+pub struct BatchEvents {
+    pub write: db::batch::Write,
+    pub notify: Option<&'static str>,
+    pub pending: Pending,
+}
+
 /// An event appended but not yet announced; hand it to [`EventBus::announce`] after the commit.
 #[must_use = "announce the event after the transaction commits"]
 pub struct Pending(());
@@ -132,16 +140,17 @@ impl EventBus {
         Ok(Pending(()))
     }
 
-    /// Appends several events of one topic and kind (`(payload, time)`, in this order) with one statement,
-    /// under one event lock and one NOTIFY: a batch of submissions (`server::submissions`). `None` when there
-    /// is nothing to append.
-    pub async fn append_all<P: Serialize>(
+    /// The live events of a batch of submissions (`server::submissions`): several of one topic and kind
+    /// (`(payload, time)`, in this order), written together with the batch's other rows by
+    /// `db::batch::write_all` with [`BatchEvents::notify`]. Takes the event lock first, as [`append`](Self::append)
+    /// does. `None` when there is nothing to append.
+    pub async fn batch_events<P: Serialize>(
         &self,
         conn: &mut Conn,
         topic: &str,
         kind: &str,
         events: &[(P, i64)],
-    ) -> DbResult<Option<Pending>> {
+    ) -> DbResult<Option<BatchEvents>> {
         if events.is_empty() {
             return Ok(None);
         }
@@ -152,12 +161,10 @@ impl EventBus {
                 Ok(db::batch::NewLiveEvent { topic, kind, payload, created_at: *at })
             })
             .collect::<DbResult<Vec<_>>>()?;
+        let write = db::batch::Write::events(&rows)?;
         db::lock(conn, self.backend, Lock::Events).await?;
-        db::batch::insert_events(conn, self.backend, &rows).await?;
-        if self.backend == Backend::Postgres {
-            db::events::pg_notify(conn, PG_CHANNEL).await?;
-        }
-        Ok(Some(Pending(())))
+        let notify = (self.backend == Backend::Postgres).then_some(PG_CHANNEL);
+        Ok(Some(BatchEvents { write, notify, pending: Pending(()) }))
     }
 
     /// Call after the commit: wakes this instance's delivery (PostgreSQL's NOTIFY wakes every instance).

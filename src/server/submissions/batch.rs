@@ -1,5 +1,7 @@
 //! Files a whole batch of request forms with a handful of statements (`db::batch`), each writing its table's
-//! rows for every submission at once: the same rows `requests::submit_in` writes for one.
+//! rows for every submission at once: the same rows `requests::submit_in` writes for one. On PostgreSQL that
+//! is seven round trips for any number of forms (begin, categories, ids, requests, the event lock, all the
+//! rest as one statement, and the commit).
 //!
 //! The categories are read once; each form is checked in memory, and one that fails gets its own field
 //! errors while the others go on. The first form with an idempotency key files the request, later copies in
@@ -69,30 +71,32 @@ pub(super) async fn file_all(
     let mut seen = HashSet::new();
     let firsts: Vec<&Valid<'_>> =
         valid.iter().filter(|form| seen.insert(form.filing.idempotency_key.as_str())).collect();
+    let ids = db::next_request_ids(&mut *conn, backend, firsts.len()).await?;
+    let references: Vec<String> =
+        firsts.iter().zip(&ids).map(|(form, &id)| reference(reference_year(form.filing.now), id)).collect();
     let rows: Vec<db::TimedRequest<'_>> = firsts
         .iter()
-        .map(|&form| {
+        .zip(ids.iter().zip(&references))
+        .map(|(&form, (&id, reference))| {
             let row =
                 request_row(&form.new, &form.filing.idempotency_key, form.filing.customer.as_ref(), form.filing.locale);
-            db::TimedRequest { row, created_at: form.filing.now }
+            db::TimedRequest { id, reference, row, created_at: form.filing.now }
         })
         .collect();
-    let inserted: HashMap<String, i64> =
-        db::insert_requests(&mut *conn, backend, &rows).await?.into_iter().map(|(id, key)| (key, id)).collect();
+    let inserted: HashSet<i64> =
+        db::insert_requests(&mut *conn, backend, &rows).await?.into_iter().map(|(id, _)| id).collect();
 
     // key → (request id, reference), for the requests filed now and those filed before.
     let mut requests: HashMap<&str, (i64, String)> = HashMap::new();
     let mut created = Vec::with_capacity(inserted.len());
     let mut before = Vec::new();
-    for &form in &firsts {
+    for (&form, (&id, reference)) in firsts.iter().zip(ids.iter().zip(references)) {
         let key = form.filing.idempotency_key.as_str();
-        match inserted.get(key) {
-            Some(&id) => {
-                let reference = reference(reference_year(form.filing.now), id);
-                requests.insert(key, (id, reference.clone()));
-                created.push(Created { form, id, reference });
-            }
-            None => before.push(key),
+        if inserted.contains(&id) {
+            requests.insert(key, (id, reference.clone()));
+            created.push(Created { form, id, reference });
+        } else {
+            before.push(key);
         }
     }
     if !before.is_empty() {
@@ -115,15 +119,19 @@ pub(super) async fn file_all(
         .map(|(hash, id, at)| db::NewToken { token_hash: hash, request_id: *id, created_at: *at })
         .collect();
 
-    if !created.is_empty() {
-        write_created(&mut *conn, backend, config, &created, &target_hours).await?;
-    }
-    db::insert_tokens(&mut *conn, backend, &tokens).await?;
+    let mut writes = created_writes(config, &created, &target_hours)?;
+    writes.push(db::Write::tokens(&tokens)?);
     let events: Vec<_> = created
         .iter()
         .map(|c| (CreatedEvent { reference: &c.reference, summary: &c.form.new.summary }, c.form.filing.now))
         .collect();
-    let pending = bus.append_all(&mut *conn, "staff", "request.created", &events).await?;
+    let live = bus.batch_events(&mut *conn, "staff", "request.created", &events).await?;
+    let notify = live.as_ref().and_then(|live| live.notify);
+    let pending = live.map(|live| {
+        writes.push(live.write);
+        live.pending
+    });
+    db::write_all(&mut *conn, backend, &writes, notify).await?;
 
     let filed_now: HashSet<usize> = created.iter().map(|c| c.form.at).collect();
     for form in &valid {
@@ -134,17 +142,17 @@ pub(super) async fn file_all(
     Ok((answers.into_iter().map(|a| a.expect("every form answered")).collect(), pending))
 }
 
-/// Everything a new request comes with besides its tracking token: reference, preferred windows, the SLA
-/// alert, the first timeline entry, photos and the confirmation mail.
-async fn write_created(
-    conn: &mut Conn,
-    backend: Backend,
+/// What the new requests come with besides their tracking tokens: preferred windows, the SLA
+/// alerts, the first timeline entries, photos and the confirmation mails. Nothing when none was created.
+fn created_writes(
     config: &Config,
     created: &[Created<'_, '_>],
     target_hours: &HashMap<i64, i64>,
-) -> DbResult<()> {
-    let references: Vec<_> = created.iter().map(|c| db::NewReference { id: c.id, reference: &c.reference }).collect();
-    db::set_references(&mut *conn, backend, &references).await?;
+) -> DbResult<Vec<db::Write>> {
+    if created.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut writes = Vec::new();
 
     let windows: Vec<_> = created
         .iter()
@@ -158,7 +166,7 @@ async fn write_created(
         })
         .collect();
     if !windows.is_empty() {
-        db::insert_windows(&mut *conn, backend, &windows).await?;
+        writes.push(db::Write::windows(&windows)?);
     }
 
     let alerts = created
@@ -178,7 +186,7 @@ async fn write_created(
             })
         })
         .collect::<DbResult<Vec<_>>>()?;
-    db::schedule_jobs(&mut *conn, backend, &alerts).await?;
+    writes.push(db::Write::jobs(&alerts)?);
 
     let received: Vec<_> = created
         .iter()
@@ -193,7 +201,7 @@ async fn write_created(
             created_at: c.form.filing.now,
         })
         .collect();
-    db::insert_timeline(&mut *conn, backend, &received).await?;
+    writes.push(db::Write::timeline(&received)?);
 
     let photos: Vec<_> = created
         .iter()
@@ -210,7 +218,7 @@ async fn write_created(
         })
         .collect();
     if !photos.is_empty() {
-        db::insert_photos(&mut *conn, backend, &photos).await?;
+        writes.push(db::Write::photos(&photos)?);
     }
 
     let rendered: Vec<Rendered> = created.iter().map(|c| confirmation(config, c)).collect();
@@ -226,7 +234,8 @@ async fn write_created(
             created_at: c.form.filing.now,
         })
         .collect();
-    db::queue_mails(&mut *conn, backend, &mails).await
+    writes.push(db::Write::mails(&mails)?);
+    Ok(writes)
 }
 
 /// The "request received" mail with the form's own tracking link.
