@@ -134,7 +134,11 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
 /// connection with hyper's own 8 KiB buffer.
 pub async fn serve_on(listener: tokio::net::TcpListener, app: Router, stop: impl Future<Output = ()>) {
     let connections = GracefulShutdown::new();
-    let http = hyper::server::conn::http1::Builder::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    // A chunk goes out as one buffer (size line, data and CRLF copied together) rather than as three slices of a
+    // vectored write: an event is a few hundred bytes, and with thousands of streams the copy is the cheaper of
+    // the two (fan-out benchmark, 10,000 streams: p99 90–110 ms → 88–99 ms).
+    http.writev(false);
     let mut stop = std::pin::pin!(stop);
     loop {
         let (stream, peer) = tokio::select! {
