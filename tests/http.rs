@@ -390,3 +390,37 @@ async fn concurrent_page_loads_are_all_answered() {
         &lost[..lost.len().min(5)]
     );
 }
+
+/// A connection that does not finish sending a request's headers in time is closed, and so is a kept-alive one
+/// that sends no next request; one that sends its request in time is answered.
+#[tokio::test]
+async fn slow_or_idle_connections_are_closed_after_the_header_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let app = TestApp::spawn().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let timeout = std::time::Duration::from_millis(300);
+    let router = portal::server::http::router_with(app.state.clone(), common::page_routes());
+    tokio::spawn(portal::server::http::serve_on(listener, router, timeout, std::future::pending()));
+
+    // Closed: the server's end of the stream (0 bytes) within a few timeouts.
+    async fn closed(stream: &mut tokio::net::TcpStream) -> Vec<u8> {
+        let mut got = Vec::new();
+        let read = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read_to_end(&mut got)).await;
+        assert!(read.is_ok(), "the server closed the connection");
+        got
+    }
+
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    let started = std::time::Instant::now();
+    let answer = closed(&mut slow).await;
+    assert!(started.elapsed() >= timeout, "not before the timeout");
+    assert!(!String::from_utf8_lossy(&answer).contains("200 OK"), "no answer to an unfinished request");
+
+    let mut kept = tokio::net::TcpStream::connect(addr).await.unwrap();
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    let answer = String::from_utf8_lossy(&closed(&mut kept).await).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 200 OK") && answer.ends_with("ok"), "{answer}");
+}

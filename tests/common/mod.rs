@@ -170,7 +170,7 @@ pub struct TestApp {
 /// The app's page routes, listed once for the whole test binary: listing them stops every resource in the
 /// process from loading while it runs (see `server::http::page_routes`), so a server started while another
 /// test's server renders a page made that page wait until the 30 s timeout.
-fn page_routes() -> Vec<leptos_axum::AxumRouteListing> {
+pub fn page_routes() -> Vec<leptos_axum::AxumRouteListing> {
     static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
     ROUTES.get_or_init(portal::server::http::page_routes).clone()
 }
@@ -189,7 +189,8 @@ impl TestApp {
         let state = AppState::new(config, portal::server::cli::leptos_options(), test_db.db.clone()).unwrap();
         let app = portal::server::http::router_with(state.clone(), page_routes());
         tokio::spawn(async move {
-            portal::server::http::serve_on(listener, app, std::future::pending()).await;
+            portal::server::http::serve_on(listener, app, portal::server::http::HEADER_TIMEOUT, std::future::pending())
+                .await;
         });
         Self { base: format!("http://{addr}"), state, test_db, data_dir }
     }
