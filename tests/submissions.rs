@@ -276,7 +276,7 @@ async fn a_failed_commit_fails_every_caller_of_the_batch(db: Db) {
 
 async fn concurrent_submissions_all_get_distinct_references(db: Db) {
     let f = Fixture::new(db);
-    let callers: Vec<_> = (0..60)
+    let callers: Vec<_> = (0..150)
         .map(|i| f.spawn_form(f.filing(input(&format!("Request number {i}")), &format!("key-many-{i:016}"))))
         .collect();
     let mut references = HashSet::new();
@@ -287,10 +287,22 @@ async fn concurrent_submissions_all_get_distinct_references(db: Db) {
         references.insert(filed.reference);
         tokens.insert(filed.token);
     }
-    assert_eq!(references.len(), 60);
-    assert_eq!(tokens.len(), 60);
-    assert_eq!(f.requests().await, 60);
-    assert_eq!(f.created_events().await, 60);
+    assert_eq!(references.len(), 150);
+    assert_eq!(tokens.len(), 150);
+    assert_eq!(f.requests().await, 150);
+    assert_eq!(f.created_events().await, 150);
+    // Batches are taken, numbered and announced one after another (on PostgreSQL the two writers take turns,
+    // one writing while the other commits): the team's events, in commit order, name ever larger numbers.
+    let payloads: Vec<String> =
+        sqlx::query_scalar("SELECT payload FROM events WHERE kind = 'request.created' ORDER BY id")
+            .fetch_all(f.db.pool())
+            .await
+            .unwrap();
+    let numbers: Vec<i64> = payloads
+        .iter()
+        .map(|p| number(serde_json::from_str::<serde_json::Value>(p).unwrap()["reference"].as_str().unwrap()))
+        .collect();
+    assert!(numbers.windows(2).all(|n| n[0] < n[1]), "{numbers:?}");
     // Each link opens its own request.
     for token in tokens.iter().take(5) {
         let tracked = track(&f.db, portal::server::requests::Access::Token(token), NOW).await.unwrap().unwrap();

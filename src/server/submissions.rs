@@ -2,10 +2,16 @@
 //! `synchronous=FULL`, PostgreSQL with `fsync`), and on PostgreSQL every event-writing transaction also holds
 //! the event lock until it commits; one transaction per submission therefore serializes on the disk.
 //!
-//! One writer task takes whatever submissions are queued (up to [`MAX_BATCH`]) into one transaction, commits
+//! A writer task takes whatever submissions are queued (up to [`MAX_BATCH`]) into one transaction, commits
 //! once, announces the events and only then answers the callers whose work committed. When the transaction
 //! cannot begin or commit, every caller of that batch gets an error: nothing uncommitted is ever reported as
 //! filed.
+//!
+//! On PostgreSQL there are two writers, which take turns: a writer holds the queue from taking its batch until
+//! the batch is written, and lets go of it for the commit, so the next batch is written while this one commits.
+//! Batches are therefore taken and numbered in queue order, and written one at a time (the event lock, held
+//! from a batch's events to its commit, keeps the events in commit order). SQLite writes one transaction at a
+//! time anyway and has one writer.
 //!
 //! Request forms ([`Filing`], what the server function sends) are filed together by [`batch`]: a handful of
 //! statements for the whole batch rather than a dozen per form, since the writer is bound by round trips.
@@ -20,14 +26,14 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use sqlx::Executor;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Mutex, MutexGuard};
 
 use crate::domain::request::RequestInput;
 use crate::domain::CurrentUser;
 use crate::i18n::Locale;
 use crate::server::config::Config;
 use crate::server::db::photos::NewPhoto;
-use crate::server::db::{is_unavailable, Conn, Db};
+use crate::server::db::{is_unavailable, Backend, Conn, Db};
 use crate::server::events::bus::Pending;
 use crate::server::events::EventBus;
 use crate::server::requests::{submit_in, SubmitError, Submitted};
@@ -41,6 +47,9 @@ pub type Job = Box<dyn for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, JobResult> 
 /// The most submissions one transaction commits. Larger batches raise throughput only a little once the
 /// flush is shared, while the last caller of a batch waits for all of it.
 pub const MAX_BATCH: usize = 64;
+
+/// Writer tasks on PostgreSQL: one writes a batch while the other commits.
+const POSTGRES_WRITERS: usize = 2;
 
 /// Submissions waiting for the writer; a caller beyond this waits to enqueue (backpressure, not an error).
 const QUEUE: usize = 1024;
@@ -93,11 +102,19 @@ struct Writer {
 }
 
 impl SubmissionWriter {
-    /// Starts the writer task (needs a running Tokio runtime). `config` makes the tracking links of the
+    /// Starts the writer tasks (needs a running Tokio runtime). `config` makes the tracking links of the
     /// confirmation mails.
     pub fn spawn(db: Db, bus: EventBus, config: Arc<Config>) -> Self {
+        let writers = match db.backend() {
+            Backend::Sqlite => 1,
+            Backend::Postgres => POSTGRES_WRITERS,
+        };
         let (queue, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(Writer { db, bus, config }, rx));
+        let writer = Arc::new(Writer { db, bus, config });
+        let rx = Arc::new(Mutex::new(rx));
+        for _ in 0..writers {
+            tokio::spawn(run(writer.clone(), rx.clone()));
+        }
         Self { queue }
     }
 
@@ -138,10 +155,16 @@ fn writer_gone() -> SubmitError {
     SubmitError::Db(sqlx::Error::WorkerCrashed)
 }
 
-async fn run(writer: Writer, mut rx: mpsc::Receiver<Queued>) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        commit_batch(&writer, std::mem::take(&mut batch)).await;
+/// One writer: takes the queue, takes what is queued as its batch, writes and commits it (letting go of the
+/// queue before the commit), and again.
+async fn run(writer: Arc<Writer>, rx: Arc<Mutex<mpsc::Receiver<Queued>>>) {
+    loop {
+        let mut queue = rx.lock().await;
+        let mut batch = Vec::with_capacity(MAX_BATCH);
+        if queue.recv_many(&mut batch, MAX_BATCH).await == 0 {
+            return;
+        }
+        commit_batch(&writer, batch, queue).await;
     }
 }
 
@@ -151,7 +174,9 @@ struct Done {
     filed: Filed,
 }
 
-async fn commit_batch(w: &Writer, batch: Vec<Queued>) {
+/// Files `batch` and commits it; `queue` (the writer's turn) is let go of once the batch is written or has
+/// failed, so that the other writer can take the next batch meanwhile.
+async fn commit_batch(w: &Writer, batch: Vec<Queued>, queue: MutexGuard<'_, mpsc::Receiver<Queued>>) {
     // A caller that has gone away (its request was cancelled) would never learn the outcome: skip its work, as
     // if it had never been sent.
     let batch: Vec<Queued> = batch.into_iter().filter(|q| !q.reply.is_closed()).collect();
@@ -207,6 +232,7 @@ async fn commit_batch(w: &Writer, batch: Vec<Queued>) {
             return fail_all(&e.error, done, e.waiting.into_iter());
         }
     }
+    drop(queue);
     if let Err(e) = tx.commit().await {
         return fail_all(&e, done, std::iter::empty());
     }
