@@ -122,12 +122,8 @@ pub struct TimedRequest<'a> {
 }
 
 /// Inserts the requests in the given order. A request whose idempotency key is already taken is skipped, not
-/// an error; the answer pairs each inserted id with its key, so the caller sees which were skipped.
-pub async fn insert_requests(
-    conn: &mut Conn,
-    backend: Backend,
-    rows: &[TimedRequest<'_>],
-) -> DbResult<Vec<(i64, String)>> {
+/// an error; the answer is the ids inserted, so the caller sees which were skipped.
+pub async fn insert_requests(conn: &mut Conn, backend: Backend, rows: &[TimedRequest<'_>]) -> DbResult<Vec<i64>> {
     let cols = [
         ("id", Int),
         ("reference", Text),
@@ -151,10 +147,10 @@ pub async fn insert_requests(
         values: "r.id, r.reference, r.idempotency_key, r.customer_id, r.name, r.email, r.phone, r.address, \
                  r.category_id, r.summary, r.description, r.status, r.locale, 1, r.created_at, r.created_at",
         fields: &cols,
-        tail: "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key",
+        tail: "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
     }
     .sql(backend, 1);
-    sqlx::query_as(&sql).bind(json(rows)?).fetch_all(conn).await
+    sqlx::query_scalar(&sql).bind(json(rows)?).fetch_all(conn).await
 }
 
 /// The requests filed under any of `keys`: `(id, reference, idempotency key)`.

@@ -30,15 +30,15 @@ pub struct Live {
 
 impl Live {
     pub fn new(row: EventRow) -> Self {
-        let frame = super::sse::frame(row.id, &encode(&row));
+        let frame = encode(&row);
         Self { row, frame }
     }
 }
 
-/// The SSE `data:` text of an event: a [`LiveMessage`] as JSON.
-pub fn encode(row: &EventRow) -> String {
+/// The SSE frame of an event: its id, and a [`LiveMessage`] as JSON for its data.
+pub fn encode(row: &EventRow) -> Bytes {
     let message = LiveMessage { id: row.id, kind: row.kind.clone(), payload: row.payload.clone(), at: row.created_at };
-    serde_json::to_string(&message).unwrap_or_default()
+    super::sse::frame(row.id, &serde_json::to_string(&message).unwrap_or_default())
 }
 
 pub type LiveEvent = Arc<Live>;

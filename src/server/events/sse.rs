@@ -237,7 +237,7 @@ pub fn stream(
                         let more = rows.len() as i64 == REPLAY_PAGE;
                         for row in &rows {
                             last_id = row.id;
-                            yield frame(row.id, &encode(row));
+                            yield encode(row);
                         }
                         replay = more;
                         continue;

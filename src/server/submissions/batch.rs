@@ -83,8 +83,7 @@ pub(super) async fn file_all(
             db::TimedRequest { id, reference, row, created_at: form.filing.now }
         })
         .collect();
-    let inserted: HashSet<i64> =
-        db::insert_requests(&mut *conn, backend, &rows).await?.into_iter().map(|(id, _)| id).collect();
+    let inserted: HashSet<i64> = db::insert_requests(&mut *conn, backend, &rows).await?.into_iter().collect();
 
     // key → (request id, reference), for the requests filed now and those filed before.
     let mut requests: HashMap<&str, (i64, String)> = HashMap::new();
