@@ -587,8 +587,65 @@ async fn batches_and_single_submissions_share_one_numbering(db: Db) {
     // filing its forms one by one).
     let last: i64 = sqlx::query_scalar("SELECT MAX(id) FROM service_requests").fetch_one(f.db.pool()).await.unwrap();
     let mut tx = f.db.begin().await.unwrap();
-    let next = portal::server::db::batch::next_request_ids(&mut tx, f.db.backend(), 2).await.unwrap();
+    let next = portal::server::db::batch::categories_and_ids(&mut tx, f.db.backend(), 2).await.unwrap().ids;
     assert!(next[0] > last && next[1] > next[0], "{next:?} after {last}");
+}
+
+/// On PostgreSQL a batch's events take the event lock in the statement that writes them (a round trip fewer
+/// than a statement of its own) and hold it to the commit, as every event-writing transaction does: that keeps
+/// the log's commits in id order.
+#[tokio::test]
+async fn a_batch_holds_the_event_lock_from_writing_its_events_to_its_commit() {
+    let test_db = common::TestDb::postgres().await;
+    let db = test_db.db.clone();
+    let bus = EventBus::new(db.backend());
+    let free = || async {
+        let mut other = db.begin().await.unwrap();
+        let free: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+            .bind(portal::server::db::Lock::Events as i64)
+            .fetch_one(&mut *other)
+            .await
+            .unwrap();
+        other.rollback().await.unwrap();
+        free
+    };
+    let payload = serde_json::json!({ "reference": "SR-2027-000001", "summary": "Leaking sink" });
+    let live = bus.batch_events("staff", "request.created", &[(payload, NOW)]).unwrap().unwrap();
+    let mut tx = db.begin().await.unwrap();
+    assert!(free().await, "not taken before the events are written");
+    portal::server::db::batch::write_all(&mut tx, db.backend(), &[live.write], live.notify).await.unwrap();
+    assert!(!free().await, "held once they are");
+    tx.commit().await.unwrap();
+    bus.announce(live.pending);
+    assert!(free().await, "let go of at the commit");
+    let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events").fetch_one(db.pool()).await.unwrap();
+    assert_eq!(events, 1);
+    test_db.cleanup().await;
+}
+
+/// A writer keeps its connection between batches. When it has died meanwhile (here: every connection to the
+/// database is terminated), the writer's next batch finds out at its BEGIN, before anything of it was sent,
+/// and runs on a connection from the pool (which tests it) instead: no caller sees the dead one.
+#[tokio::test]
+async fn a_writer_whose_connection_died_files_on_a_new_one() {
+    use sqlx::Connection;
+    let test_db = common::TestDb::postgres().await;
+    let name = test_db.url.rsplit('/').next().unwrap().to_owned();
+    let f = Fixture::new(test_db.db.clone());
+    // Both writers (they take turns) have a connection to keep.
+    for key in ["key-revive-before-000001", "key-revive-before-000002"] {
+        f.writer.file(f.filing(input("Leaking sink"), key)).await.unwrap();
+    }
+    let mut admin = sqlx::PgConnection::connect(&common::pg_admin_url()).await.unwrap();
+    let terminate = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1";
+    sqlx::query(terminate).bind(&name).execute(&mut admin).await.unwrap();
+    for n in 0..4 {
+        let filed = f.writer.file(f.filing(input("Dripping tap"), &format!("key-revive-after-{n:06}"))).await;
+        assert!(matches!(filed, Ok(Filed { new: true, .. })), "form {n}: {filed:?}");
+    }
+    assert_eq!(f.requests().await, 6);
+    drop(f);
+    test_db.cleanup().await;
 }
 
 on_both_backends!(

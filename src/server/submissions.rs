@@ -11,7 +11,7 @@
 //! the batch is written, and lets go of it for the commit, so the next batch is written while this one commits.
 //! Batches are therefore taken and numbered in queue order, and written one at a time (the event lock, held
 //! from a batch's events to its commit, keeps the events in commit order). SQLite writes one transaction at a
-//! time anyway and has one writer.
+//! time anyway and has one writer. A busy writer keeps its connection from one batch to the next ([`Kept`]).
 //!
 //! Request forms ([`Filing`], what the server function sends) are filed together by [`batch`]: a handful of
 //! statements for the whole batch rather than a dozen per form, since the writer is bound by round trips.
@@ -22,10 +22,12 @@ mod batch;
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
 use futures::FutureExt;
-use sqlx::Executor;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, Executor};
 use tokio::sync::{mpsc, oneshot, Mutex, MutexGuard};
 
 use crate::domain::request::RequestInput;
@@ -33,7 +35,7 @@ use crate::domain::CurrentUser;
 use crate::i18n::Locale;
 use crate::server::config::Config;
 use crate::server::db::photos::NewPhoto;
-use crate::server::db::{is_unavailable, Backend, Conn, Db};
+use crate::server::db::{is_unavailable, Backend, Conn, Db, DbResult};
 use crate::server::events::bus::Pending;
 use crate::server::events::EventBus;
 use crate::server::requests::{submit_in, SubmitError, Submitted};
@@ -158,13 +160,40 @@ fn writer_gone() -> SubmitError {
 /// One writer: takes the queue, takes what is queued as its batch, writes and commits it (letting go of the
 /// queue before the commit), and again.
 async fn run(writer: Arc<Writer>, rx: Arc<Mutex<mpsc::Receiver<Queued>>>) {
+    let mut kept = None;
     loop {
         let mut queue = rx.lock().await;
         let mut batch = Vec::with_capacity(MAX_BATCH);
         if queue.recv_many(&mut batch, MAX_BATCH).await == 0 {
             return;
         }
-        commit_batch(&writer, batch, queue).await;
+        kept = commit_batch(&writer, batch, queue, kept).await;
+    }
+}
+
+/// How long a writer keeps its connection for the next batch. The pool tests a connection with a round trip
+/// when it hands it out and with another when it gets it back; a busy writer skips both by keeping its own.
+/// One left unused for longer (which may have gone stale meanwhile), or held for longer than
+/// [`KEEP_AT_MOST`] (so that the pool's lifetime rules still apply), goes back to the pool, and the batch takes
+/// a tested one; so does one that failed.
+const KEEP_IDLE: Duration = Duration::from_secs(1);
+const KEEP_AT_MOST: Duration = Duration::from_secs(60);
+
+/// A writer's connection, kept between batches.
+struct Kept {
+    conn: PoolConnection<Any>,
+    taken: Instant,
+    used: Instant,
+}
+
+impl Kept {
+    async fn acquire(db: &Db) -> DbResult<Self> {
+        let now = Instant::now();
+        Ok(Self { conn: db.acquire().await?, taken: now, used: now })
+    }
+
+    fn fresh(&self) -> bool {
+        self.used.elapsed() < KEEP_IDLE && self.taken.elapsed() < KEEP_AT_MOST
     }
 }
 
@@ -174,15 +203,47 @@ struct Done {
     filed: Filed,
 }
 
-/// Files `batch` and commits it; `queue` (the writer's turn) is let go of once the batch is written or has
-/// failed, so that the other writer can take the next batch meanwhile.
-async fn commit_batch(w: &Writer, batch: Vec<Queued>, queue: MutexGuard<'_, mpsc::Receiver<Queued>>) {
+/// Files `batch` and commits it on the writer's `kept` connection, or on a fresh one, which it gives back if
+/// nothing failed. `queue` (the writer's turn) is let go of once the batch is written or has failed, so that
+/// the other writer can take the next batch meanwhile.
+async fn commit_batch(
+    w: &Writer,
+    batch: Vec<Queued>,
+    queue: MutexGuard<'_, mpsc::Receiver<Queued>>,
+    kept: Option<Kept>,
+) -> Option<Kept> {
     // A caller that has gone away (its request was cancelled) would never learn the outcome: skip its work, as
     // if it had never been sent.
     let batch: Vec<Queued> = batch.into_iter().filter(|q| !q.reply.is_closed()).collect();
     if batch.is_empty() {
-        return;
+        return kept;
     }
+    let kept = kept.filter(Kept::fresh);
+    let mut retry = kept.is_some();
+    let mut conn = match kept {
+        Some(conn) => conn,
+        None => match Kept::acquire(&w.db).await {
+            Ok(conn) => conn,
+            Err(e) => return fail_all(&e, Vec::new(), batch.into_iter().map(|q| q.reply)),
+        },
+    };
+    let mut tx = loop {
+        let error = match w.db.begin_on(&mut conn.conn).await {
+            Ok(tx) => break tx,
+            Err(e) => e,
+        };
+        if !retry {
+            return fail_all(&error, Vec::new(), batch.into_iter().map(|q| q.reply));
+        }
+        // Nothing was sent but the BEGIN, and the kept connection may have died since the last batch (the
+        // database restarted, say): the pool would have tested it. Take a tested one instead, once.
+        tracing::info!(error = %error, "a submission writer's kept connection failed; taking another");
+        retry = false;
+        conn = match Kept::acquire(&w.db).await {
+            Ok(conn) => conn,
+            Err(e) => return fail_all(&e, Vec::new(), batch.into_iter().map(|q| q.reply)),
+        };
+    };
     let (mut filings, mut replies, mut jobs) = (Vec::new(), Vec::new(), Vec::new());
     for Queued { work, reply } in batch {
         match work {
@@ -193,10 +254,6 @@ async fn commit_batch(w: &Writer, batch: Vec<Queued>, queue: MutexGuard<'_, mpsc
             Work::Job(job) => jobs.push((job, reply)),
         }
     }
-    let mut tx = match w.db.begin().await {
-        Ok(tx) => tx,
-        Err(e) => return fail_all(&e, Vec::new(), replies.into_iter().chain(jobs.into_iter().map(|j| j.1))),
-    };
     let mut done = Vec::with_capacity(filings.len() + jobs.len());
     let mut pending = Vec::new();
     if !filings.is_empty() {
@@ -216,7 +273,7 @@ async fn commit_batch(w: &Writer, batch: Vec<Queued>, queue: MutexGuard<'_, mpsc
             Err(e) => {
                 tracing::warn!(error = %e, forms = filings.len(), "filing a batch together failed; filing one by one");
                 let _ = tx.rollback().await;
-                tx = match w.db.begin().await {
+                tx = match w.db.begin_on(&mut conn.conn).await {
                     Ok(tx) => tx,
                     Err(e) => {
                         return fail_all(&e, Vec::new(), replies.into_iter().chain(jobs.into_iter().map(|j| j.1)))
@@ -242,6 +299,8 @@ async fn commit_batch(w: &Writer, batch: Vec<Queued>, queue: MutexGuard<'_, mpsc
     for Done { reply, filed } in done {
         let _ = reply.send(Ok(filed));
     }
+    conn.used = Instant::now();
+    Some(conn)
 }
 
 /// [`batch::file_all`], with a panic turned into an error (then the forms are filed one by one, and the one
@@ -326,13 +385,15 @@ async fn run_one(conn: &mut Conn, job: Job) -> Result<JobResult, sqlx::Error> {
     Ok(result)
 }
 
-/// The batch did not commit: every caller still waiting gets an error, and no event is announced.
-fn fail_all(error: &sqlx::Error, done: Vec<Done>, waiting: impl Iterator<Item = Reply>) {
+/// The batch did not commit: every caller still waiting gets an error, and no event is announced. The
+/// writer's connection (if any) goes back to the pool, which tests it.
+fn fail_all(error: &sqlx::Error, done: Vec<Done>, waiting: impl Iterator<Item = Reply>) -> Option<Kept> {
     let replies: Vec<Reply> = done.into_iter().map(|d| d.reply).chain(waiting).collect();
     tracing::error!(error = %error, callers = replies.len(), "a batch of submissions failed");
     for reply in replies {
         let _ = reply.send(Err(SubmitError::Db(replicate(error))));
     }
+    None
 }
 
 /// `sqlx::Error` cannot be cloned; each caller gets one of the same kind, so an outage still answers 503.

@@ -6,7 +6,7 @@
 //! connection. Every row carries its position `i`; inserting in that order keeps ids (and so references,
 //! windows and mails) in the order the submissions were queued.
 //!
-//! The requests are inserted first ([`insert_requests`], with ids from [`next_request_ids`] and the references
+//! The requests are inserted first ([`insert_requests`], with ids from [`categories_and_ids`] and the references
 //! made from them): everything else refers to them. The rest of a batch (tokens, windows, alerts, timeline,
 //! photos, mails and its live events) is a list of [`Write`]s
 //! that [`write_all`] sends as **one** statement on PostgreSQL, each table's write a data-modifying CTE, and
@@ -14,7 +14,7 @@
 use serde::Serialize;
 
 use super::requests::NewRequestRow;
-use super::{Backend, Conn, DbResult};
+use super::{Backend, Conn, DbResult, Lock};
 
 /// How a JSON field is read back on PostgreSQL (SQLite takes the JSON value's own type).
 #[derive(Clone, Copy)]
@@ -56,11 +56,23 @@ struct Insert<'a> {
 
 impl Insert<'_> {
     fn sql(&self, backend: Backend, param: usize) -> String {
+        self.sql_holding(backend, param, None)
+    }
+
+    /// The statement, taking `lock` before it writes on PostgreSQL (SQLite's write lock is the transaction's):
+    /// the lock is a one-row derived table beside the JSON rows, so no row can be inserted (nor take its id
+    /// from the sequence: the ids are assigned above the sort, once every row has been joined) before it is
+    /// held. That saves the round trip of taking it first.
+    fn sql_holding(&self, backend: Backend, param: usize, lock: Option<Lock>) -> String {
         let Self { table, columns, values, fields, tail } = self;
-        format!(
-            "INSERT INTO {table} ({columns}) SELECT {values} FROM {} WHERE true ORDER BY r.i {tail}",
-            rows_from_json(backend, param, fields)
-        )
+        let rows = rows_from_json(backend, param, fields);
+        let from = match (backend, lock) {
+            (Backend::Postgres, Some(lock)) => {
+                format!("(SELECT pg_advisory_xact_lock({})) AS held, {rows}", lock as i64)
+            }
+            _ => rows,
+        };
+        format!("INSERT INTO {table} ({columns}) SELECT {values} FROM {from} WHERE true ORDER BY r.i {tail}")
     }
 }
 
@@ -77,18 +89,20 @@ fn json<T: Serialize>(rows: &[T]) -> DbResult<String> {
     serde_json::to_string(&indexed).map_err(|e| sqlx::Error::Encode(Box::new(e)))
 }
 
-/// New request ids for a batch, `n` of them, ascending and never handed out before (PostgreSQL's sequence;
-/// on SQLite the table's AUTOINCREMENT counter, which the insert then moves on, under the write lock every
-/// SQLite transaction here holds from its start). Ids of requests that are then not inserted (their key was
-/// taken) are simply never used.
+/// What a batch reads before it writes: the active categories `(id, first-response target in hours)` and
+/// `n` new request ids, ascending and never handed out before. On PostgreSQL one statement: the ids come from
+/// the table's sequence. On SQLite they follow the table's AUTOINCREMENT counter, which the insert then moves
+/// on, under the write lock every SQLite transaction here holds from its start. Ids of requests that are then
+/// not inserted (their form was refused, or their key was taken) are simply never used.
 ///
 /// With its id known before the insert, a request is inserted with its reference: setting the reference
 /// afterwards was an update of every new row, which wrote a second entry into each of the table's indexes and,
 /// on PostgreSQL, joined the batch to the whole table.
-pub async fn next_request_ids(conn: &mut Conn, backend: Backend, n: usize) -> DbResult<Vec<i64>> {
+pub async fn categories_and_ids(conn: &mut Conn, backend: Backend, n: usize) -> DbResult<BatchStart> {
     let n = i64::try_from(n).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     match backend {
         Backend::Sqlite => {
+            let categories = sqlx::query_as(ACTIVE_CATEGORIES).fetch_all(&mut *conn).await?;
             let last: i64 = sqlx::query_scalar(
                 "SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM \
                  (SELECT seq FROM sqlite_sequence WHERE name = 'service_requests' \
@@ -96,22 +110,42 @@ pub async fn next_request_ids(conn: &mut Conn, backend: Backend, n: usize) -> Db
             )
             .fetch_one(conn)
             .await?;
-            Ok((last + 1..=last + n).collect())
+            Ok(BatchStart { categories, ids: (last + 1..=last + n).collect() })
         }
         Backend::Postgres => {
-            let mut ids: Vec<i64> = sqlx::query_scalar(
-                "SELECT nextval(pg_get_serial_sequence('service_requests', 'id')) FROM generate_series(1, $1)",
-            )
+            // A category row has its target; an id row has none.
+            let rows: Vec<(i64, Option<i64>)> = sqlx::query_as(&format!(
+                "{ACTIVE_CATEGORIES} UNION ALL \
+                 SELECT nextval(pg_get_serial_sequence('service_requests', 'id')), NULL FROM generate_series(1, $1)"
+            ))
             .bind(n)
             .fetch_all(conn)
             .await?;
-            ids.sort_unstable();
-            Ok(ids)
+            let mut start = BatchStart { categories: Vec::new(), ids: Vec::new() };
+            for (id, hours) in rows {
+                match hours {
+                    Some(hours) => start.categories.push((id, hours)),
+                    None => start.ids.push(id),
+                }
+            }
+            start.ids.sort_unstable();
+            Ok(start)
         }
     }
 }
 
-/// A request to insert: its id (from [`next_request_ids`]), its reference, and when it was filed.
+const ACTIVE_CATEGORIES: &str = "SELECT id, first_response_hours FROM categories WHERE active = 1";
+
+/// What [`categories_and_ids`] reads.
+#[derive(Debug)]
+pub struct BatchStart {
+    /// `(id, first-response target in hours)` of every active category.
+    pub categories: Vec<(i64, i64)>,
+    /// New request ids, ascending.
+    pub ids: Vec<i64>,
+}
+
+/// A request to insert: its id (from [`categories_and_ids`]), its reference, and when it was filed.
 #[derive(Serialize)]
 pub struct TimedRequest<'a> {
     pub id: i64,
@@ -285,6 +319,7 @@ impl Table {
                 tail: "",
             }
             .sql(backend, param),
+            // Holds the event lock from here to the commit, as `EventBus::append` does with a statement of its own.
             Table::Events => Insert {
                 table: "events",
                 columns: "topic, kind, payload, created_at",
@@ -292,7 +327,7 @@ impl Table {
                 fields: &[("topic", Text), ("kind", Text), ("payload", Text), ("created_at", Int)],
                 tail: "",
             }
-            .sql(backend, param),
+            .sql_holding(backend, param, Some(Lock::Events)),
         }
     }
 }
@@ -329,8 +364,8 @@ impl Write {
         Self::of(Table::Mails, rows)
     }
 
-    /// Live events for the log, in the given order. Only through `EventBus::batch_events`, which takes the event
-    /// lock first.
+    /// Live events for the log, in the given order, written under the event lock (taken by the statement itself
+    /// on PostgreSQL). Only through `EventBus::batch_events`, which adds the NOTIFY.
     pub fn events(rows: &[NewLiveEvent<'_>]) -> DbResult<Self> {
         Self::of(Table::Events, rows)
     }

@@ -25,7 +25,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyConnection, AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
 pub type DbResult<T> = Result<T, sqlx::Error>;
 pub type Conn = AnyConnection;
@@ -135,6 +135,14 @@ impl Db {
         match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
             Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
+    /// [`begin`](Self::begin) on a connection the caller holds.
+    pub async fn begin_on<'c>(&self, conn: &'c mut Conn) -> DbResult<sqlx::Transaction<'c, sqlx::Any>> {
+        match self.backend {
+            Backend::Sqlite => conn.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => conn.begin().await,
         }
     }
 

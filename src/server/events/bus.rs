@@ -82,8 +82,8 @@ impl Topics {
     }
 }
 
-/// A batch's live events, under the event lock: the write for `db::batch::write_all`, the channel it must
-/// notify, and the event to announce after the commit.
+/// A batch's live events: the write for `db::batch::write_all` (which takes the event lock), the channel it
+/// must notify, and the event to announce after the commit.
 pub struct BatchEvents {
     pub write: db::batch::Write,
     pub notify: Option<&'static str>,
@@ -142,11 +142,10 @@ impl EventBus {
 
     /// The live events of a batch of submissions (`server::submissions`): several of one topic and kind
     /// (`(payload, time)`, in this order), written together with the batch's other rows by
-    /// `db::batch::write_all` with [`BatchEvents::notify`]. Takes the event lock first, as [`append`](Self::append)
-    /// does. `None` when there is nothing to append.
-    pub async fn batch_events<P: Serialize>(
+    /// `db::batch::write_all` with [`BatchEvents::notify`]. That statement takes the event lock, held to the
+    /// commit as [`append`](Self::append)'s. `None` when there is nothing to append.
+    pub fn batch_events<P: Serialize>(
         &self,
-        conn: &mut Conn,
         topic: &str,
         kind: &str,
         events: &[(P, i64)],
@@ -162,7 +161,6 @@ impl EventBus {
             })
             .collect::<DbResult<Vec<_>>>()?;
         let write = db::batch::Write::events(&rows)?;
-        db::lock(conn, self.backend, Lock::Events).await?;
         let notify = (self.backend == Backend::Postgres).then_some(PG_CHANNEL);
         Ok(Some(BatchEvents { write, notify, pending: Pending(()) }))
     }

@@ -1,7 +1,7 @@
 //! Files a whole batch of request forms with a handful of statements (`db::batch`), each writing its table's
 //! rows for every submission at once: the same rows `requests::submit_in` writes for one. On PostgreSQL that
-//! is seven round trips for any number of forms (begin, categories, ids, requests, the event lock, all the
-//! rest as one statement, and the commit).
+//! is five round trips for any number of forms (begin, the categories with new ids, the requests, all the rest
+//! as one statement, which also takes the event lock, and the commit).
 //!
 //! The categories are read once; each form is checked in memory, and one that fails gets its own field
 //! errors while the others go on. The first form with an idempotency key files the request, later copies in
@@ -16,7 +16,6 @@ use crate::domain::request::NewRequest;
 use crate::server::auth::tokens::{hash_token, random_token};
 use crate::server::config::Config;
 use crate::server::db::batch as db;
-use crate::server::db::requests as requests_db;
 use crate::server::db::{Backend, Conn, DbResult};
 use crate::server::events::bus::Pending;
 use crate::server::events::EventBus;
@@ -51,14 +50,17 @@ pub(super) async fn file_all(
     config: &Config,
     filings: &[Filing],
 ) -> DbResult<Outcomes> {
-    let categories = requests_db::categories(&mut *conn).await?;
-    let ids: Vec<i64> = categories.iter().map(|c| c.id).collect();
-    let target_hours: HashMap<i64, i64> = categories.iter().map(|c| (c.id, c.first_response_hours)).collect();
+    // An id for each key, though a form may then be refused: the ids come with the categories they are checked
+    // against, in one round trip.
+    let keys: HashSet<&str> = filings.iter().map(|f| f.idempotency_key.as_str()).collect();
+    let db::BatchStart { categories, ids: new_ids } = db::categories_and_ids(&mut *conn, backend, keys.len()).await?;
+    let category_ids: Vec<i64> = categories.iter().map(|c| c.0).collect();
+    let target_hours: HashMap<i64, i64> = categories.into_iter().collect();
 
     let mut answers: Vec<Option<Result<Filed, SubmitError>>> = filings.iter().map(|_| None).collect();
     let mut valid = Vec::with_capacity(filings.len());
     for (at, filing) in filings.iter().enumerate() {
-        match check_against(&ids, &filing.input, &filing.idempotency_key, filing.now) {
+        match check_against(&category_ids, &filing.input, &filing.idempotency_key, filing.now) {
             Ok(new) => valid.push(Valid { at, filing, new, token: random_token() }),
             Err(e) => answers[at] = Some(Err(e)),
         }
@@ -71,9 +73,9 @@ pub(super) async fn file_all(
     let mut seen = HashSet::new();
     let firsts: Vec<&Valid<'_>> =
         valid.iter().filter(|form| seen.insert(form.filing.idempotency_key.as_str())).collect();
-    let ids = db::next_request_ids(&mut *conn, backend, firsts.len()).await?;
+    let ids = &new_ids[..firsts.len()];
     let references: Vec<String> =
-        firsts.iter().zip(&ids).map(|(form, &id)| reference(reference_year(form.filing.now), id)).collect();
+        firsts.iter().zip(ids).map(|(form, &id)| reference(reference_year(form.filing.now), id)).collect();
     let rows: Vec<db::TimedRequest<'_>> = firsts
         .iter()
         .zip(ids.iter().zip(&references))
@@ -124,7 +126,7 @@ pub(super) async fn file_all(
         .iter()
         .map(|c| (CreatedEvent { reference: &c.reference, summary: &c.form.new.summary }, c.form.filing.now))
         .collect();
-    let live = bus.batch_events(&mut *conn, "staff", "request.created", &events).await?;
+    let live = bus.batch_events("staff", "request.created", &events)?;
     let notify = live.as_ref().and_then(|live| live.notify);
     let pending = live.map(|live| {
         writes.push(live.write);
