@@ -648,7 +648,21 @@ async fn a_writer_whose_connection_died_files_on_a_new_one() {
     test_db.cleanup().await;
 }
 
+/// A writer that has nothing to do gives its connection back to the pool (after a second), so an idle portal
+/// holds none and the pool can close.
+async fn an_idle_writer_gives_its_connection_back(db: Db) {
+    let f = Fixture::new(db);
+    f.writer.file(f.filing(input("Leaking sink"), "key-idle-writer-0000001")).await.unwrap();
+    let pool = f.db.pool().clone();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while pool.num_idle() < pool.size() as usize {
+        assert!(std::time::Instant::now() < deadline, "{} of {} connections idle", pool.num_idle(), pool.size());
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 on_both_backends!(
+    an_idle_writer_gives_its_connection_back,
     one_failing_submission_in_a_batch_rolls_back_only_itself,
     one_idempotency_key_twice_in_a_batch_files_one_request,
     a_failed_commit_fails_every_caller_of_the_batch,

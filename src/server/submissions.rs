@@ -20,6 +20,7 @@
 //! connection) always runs that way, after the forms.
 mod batch;
 
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -35,7 +36,7 @@ use crate::domain::CurrentUser;
 use crate::i18n::Locale;
 use crate::server::config::Config;
 use crate::server::db::photos::NewPhoto;
-use crate::server::db::{is_unavailable, Backend, Conn, Db, DbResult};
+use crate::server::db::{is_connection_lost, is_unavailable, Backend, Conn, Db, DbResult};
 use crate::server::events::bus::Pending;
 use crate::server::events::EventBus;
 use crate::server::requests::{submit_in, SubmitError, Submitted};
@@ -162,20 +163,36 @@ fn writer_gone() -> SubmitError {
 async fn run(writer: Arc<Writer>, rx: Arc<Mutex<mpsc::Receiver<Queued>>>) {
     let mut kept = None;
     loop {
-        let mut queue = rx.lock().await;
+        let mut queue = idle(&mut kept, rx.lock()).await;
         let mut batch = Vec::with_capacity(MAX_BATCH);
-        if queue.recv_many(&mut batch, MAX_BATCH).await == 0 {
+        if idle(&mut kept, queue.recv_many(&mut batch, MAX_BATCH)).await == 0 {
             return;
         }
         kept = commit_batch(&writer, batch, queue, kept).await;
     }
 }
 
+/// Waits for `next` while the writer is idle; a connection it keeps goes back to the pool once it has been
+/// idle for [`KEEP_IDLE`].
+async fn idle<F: Future>(kept: &mut Option<Kept>, next: F) -> F::Output {
+    let Some(until) = kept.as_ref().map(|k| k.used + KEEP_IDLE) else {
+        return next.await;
+    };
+    let mut next = std::pin::pin!(next);
+    match tokio::time::timeout_at(until.into(), &mut next).await {
+        Ok(output) => output,
+        Err(_) => {
+            *kept = None;
+            next.await
+        }
+    }
+}
+
 /// How long a writer keeps its connection for the next batch. The pool tests a connection with a round trip
 /// when it hands it out and with another when it gets it back; a busy writer skips both by keeping its own.
-/// One left unused for longer (which may have gone stale meanwhile), or held for longer than
-/// [`KEEP_AT_MOST`] (so that the pool's lifetime rules still apply), goes back to the pool, and the batch takes
-/// a tested one; so does one that failed.
+/// One left unused for longer goes back to the pool (see [`idle`]), as does one held for longer than
+/// [`KEEP_AT_MOST`] (so that the pool's lifetime rules still apply) or one that failed; the next batch then
+/// takes a tested one.
 const KEEP_IDLE: Duration = Duration::from_secs(1);
 const KEEP_AT_MOST: Duration = Duration::from_secs(60);
 
@@ -232,7 +249,7 @@ async fn commit_batch(
             Ok(tx) => break tx,
             Err(e) => e,
         };
-        if !retry {
+        if !retry || !is_connection_lost(&error) {
             return fail_all(&error, Vec::new(), batch.into_iter().map(|q| q.reply));
         }
         // Nothing was sent but the BEGIN, and the kept connection may have died since the last batch (the

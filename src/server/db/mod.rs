@@ -207,6 +207,19 @@ pub fn is_unique_violation(error: &sqlx::Error) -> bool {
     error.as_database_error().is_some_and(|e| e.is_unique_violation())
 }
 
+/// True when the connection itself failed (closed, reset, or ended by the server), as opposed to the database
+/// being busy or refusing a statement.
+pub fn is_connection_lost(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(e) => {
+            let code = e.code().unwrap_or_default();
+            code.starts_with("08") || code.starts_with("57P0")
+        }
+        _ => false,
+    }
+}
+
 /// True when the error means the database cannot be reached (as opposed to a bad query).
 pub fn is_unavailable(error: &sqlx::Error) -> bool {
     match error {
