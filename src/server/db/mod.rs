@@ -208,7 +208,8 @@ pub fn is_unique_violation(error: &sqlx::Error) -> bool {
 }
 
 /// True when the connection itself failed (closed, reset, or ended by the server), as opposed to the database
-/// being busy or refusing a statement.
+/// being busy or refusing a statement. PostgreSQL: connection exceptions (08), shutdown and cannot-connect-now
+/// (57P0x).
 pub fn is_connection_lost(error: &sqlx::Error) -> bool {
     match error {
         sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_) => true,
@@ -220,25 +221,16 @@ pub fn is_connection_lost(error: &sqlx::Error) -> bool {
     }
 }
 
-/// True when the error means the database cannot be reached (as opposed to a bad query).
+/// True when the error means the database cannot be reached (as opposed to a bad query): a lost connection,
+/// no connection to be had from the pool, or a database that cannot take the work now (PostgreSQL: out of
+/// resources, 53; SQLite: busy 5, locked 6, cannot open 14).
 pub fn is_unavailable(error: &sqlx::Error) -> bool {
-    match error {
-        sqlx::Error::Io(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::Protocol(_) => true,
-        sqlx::Error::Database(e) => {
-            let code = e.code().unwrap_or_default();
-            // PostgreSQL: connection exceptions (08), shutdown and cannot-connect-now (57P0x), out of
-            // resources (53). SQLite: busy (5), locked (6), cannot open (14).
-            code.starts_with("08")
-                || code.starts_with("57P0")
-                || code.starts_with("53")
-                || matches!(&*code, "5" | "6" | "14")
-        }
-        _ => false,
-    }
+    is_connection_lost(error)
+        || matches!(error, sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed)
+        || error
+            .as_database_error()
+            .and_then(|e| e.code())
+            .is_some_and(|code| code.starts_with("53") || matches!(&*code, "5" | "6" | "14"))
 }
 
 /// `%text%` for `LIKE … ESCAPE '\'`, with LIKE's own wildcards in `text` taken literally. Fold case in SQL
