@@ -76,7 +76,7 @@ fn cpu_between(before: &[(String, u32, u64)], after: &[(String, u32, u64)]) -> (
         .iter()
         .map(|(name, tid, ns)| {
             let was = before.iter().find(|b| b.1 == *tid).map_or(0, |b| b.2);
-            ((ns - was) as f64 / 1e6, name.as_str())
+            (ns.saturating_sub(was) as f64 / 1e6, name.as_str())
         })
         .collect();
     ran.sort_by(|a, b| b.0.total_cmp(&a.0));
