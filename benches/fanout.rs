@@ -56,7 +56,7 @@ fn free_port() -> u16 {
 /// (`/proc/<pid>/task/<tid>/schedstat`, whose first field is the time on a CPU).
 fn thread_cpu_ns(pid: u32) -> Vec<(String, u32, u64)> {
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return Vec::new() };
-    let mut threads: Vec<_> = tasks
+    tasks
         .flatten()
         .filter_map(|task| {
             let tid: u32 = task.file_name().to_str()?.parse().ok()?;
@@ -64,9 +64,7 @@ fn thread_cpu_ns(pid: u32) -> Vec<(String, u32, u64)> {
             let name = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default().trim().to_owned();
             Some((name, tid, ns))
         })
-        .collect();
-    threads.sort_by_key(|t| t.1);
-    threads
+        .collect()
 }
 
 /// The CPU milliseconds each thread ran between two [`thread_cpu_ns`] readings, busiest first, threads that
